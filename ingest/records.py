@@ -1,0 +1,91 @@
+"""The records that ingest produces: documents, statements, events."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class ReadError(Exception):
+    """A source that cannot be read into a document; the message says why."""
+
+
+@dataclass
+class Document:
+    """One article: its text (offsets point into it) and its metadata."""
+
+    id: str
+    path: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    published: str | None = None  # ISO date (YYYY-MM-DD) or None when unknown
+    format: str = "markdown"
+    meta: dict[str, Any] = field(default_factory=dict)  # other front-matter fields
+
+    @property
+    def name(self) -> str:
+        """The source file's name (the last part of its path)."""
+        return self.path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything extraction depends on: a changed hash means re-extract."""
+        h = hashlib.sha256()
+        for part in (self.text, self.title, self.url, self.publisher, self.author, self.published):
+            h.update((part or "").encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass
+class Statement:
+    """One market-entry claim, with the fields of shared/spec/STATEMENTS.md."""
+
+    company: str
+    market: str
+    stance: str
+    speaker: str | None
+    speaker_role: str | None
+    speaker_type: str
+    said_on: str | None
+    target: str | None
+    quote: str
+    quote_start: int
+    quote_end: int
+    target_qualifier: str | None = None
+    confidence: float = 0.5
+    explain: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Event:
+    """A dated happening with no claim of intent (a sighting, a filing...)."""
+
+    company: str
+    market: str | None
+    kind: str
+    date: str | None
+    place: str | None
+    product: str | None
+    quote: str
+    quote_start: int
+    quote_end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Extraction:
+    """Everything found in one document."""
+
+    document: Document
+    statements: list[Statement] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    companies: dict[str, list[str]] = field(default_factory=dict)  # name -> aliases seen
