@@ -1,0 +1,1 @@
+"""The market-entry knowledge base: schema, storage, CLI and Datasette glue."""
