@@ -1,9 +1,20 @@
 """The `kb` command line: build, serve, extract, export, timex."""
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from .timex_command import timex
+
+DEFAULT_DB = "kb.db"
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+    help="SQLite database file of the knowledge base.",
+)
 
 
 @click.group()
@@ -21,6 +32,166 @@ def cli() -> None:
       kb serve              # browse them at http://127.0.0.1:8001/
       kb build my-articles/ # add your own (Markdown with front matter, ...)
     """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@db_option
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes extracting in parallel (default: all cores).")
+@click.option("--prune", is_flag=True, help="Also remove documents whose source file no longer exists.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool, quiet: bool) -> None:
+    """Ingest articles from files and folders (recursively) into the database.
+
+    With no PATHS, ingests the bundled example articles. Reads Markdown or
+    text with YAML front matter (id, title, url, publisher, author,
+    published) and the other formats listed in the README.
+
+    Incremental and idempotent: an unchanged document (same content hash)
+    is skipped, a changed one replaces what it produced before, and a
+    second run adds nothing. A file that cannot be read is reported with
+    its reason and the rest goes on; the exit status is 1 if any failed.
+
+    \b
+    Examples:
+      kb build
+      kb build articles/ --db market.db
+      kb build articles/ --prune
+    """
+    from .build import EXAMPLES, build_paths, iter_files
+
+    if not paths:
+        paths = (str(EXAMPLES),)
+    total = sum(1 for _ in iter_files(paths))
+    show_progress = not quiet and total >= 50 and sys.stderr.isatty()
+    errors: list[tuple[str, str]] = []
+
+    with click.progressbar(length=total, label="Ingesting", file=sys.stderr,
+                           hidden=not show_progress) as bar:
+        def on_file(path: str, error: str | None) -> None:
+            bar.update(1)
+            if error:
+                errors.append((path, error))
+                if not show_progress:
+                    click.echo(f"error: {path}: {error}", err=True)
+
+        report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file)
+    if show_progress:
+        for path, error in errors:
+            click.echo(f"error: {path}: {error}", err=True)
+    for path, error in report.errors:
+        if (path, error) not in errors:
+            click.echo(f"error: {path}: {error}", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+@click.option("--port", "-p", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to serve on (0 picks a free one).")
+@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Host to bind to.")
+@click.option("--open", "open_browser", is_flag=True, help="Open a browser at the knowledge base.")
+def serve(db_path: str, port: int, host: str, open_browser: bool) -> None:
+    """Browse the knowledge base in Datasette.
+
+    If the database does not exist yet it is first built from the bundled
+    examples, so a newcomer sees data at once.
+
+    \b
+    Examples:
+      kb serve
+      kb serve --db market.db --port 8080
+    """
+    from .build import EXAMPLES, build_paths
+    from .datasette_app import serve_args
+
+    if not Path(db_path).exists():
+        click.echo(f"{db_path} does not exist yet: building it from the examples in {EXAMPLES}", err=True)
+        report = build_paths([EXAMPLES], db_path)
+        click.echo(report.summary(), err=True)
+    from datasette import cli as datasette_cli
+
+    args = serve_args(db_path, port=port, host=host, open_browser=open_browser)
+    datasette_cli.cli.main(args=args, prog_name="kb serve", standalone_mode=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--explain", is_flag=True, help="Show which cue, market alias, company and date rule produced each statement.")
+def extract(file: str, explain: bool) -> None:
+    """Print the statements and events found in one document as JSON.
+
+    Touches no database: use it to see what `kb build` would store.
+
+    \b
+    Example:
+      kb extract examples/xiaomi-2026-no-us.md --explain
+    """
+    from ingest.extract import extract as extract_document
+    from ingest.readers import read_path
+    from ingest.records import ReadError
+
+    try:
+        documents = read_path(file)
+    except ReadError as e:
+        raise click.ClickException(f"{file}: {e}")
+    out = []
+    for doc in documents:
+        result = extract_document(doc)
+        statements = []
+        for s in result.statements:
+            row = s.to_dict()
+            if not explain:
+                row.pop("explain")
+            statements.append(row)
+        out.append({
+            "document": doc.name, "document_id": doc.id, "title": doc.title, "published": doc.published,
+            "statements": statements, "events": [e.to_dict() for e in result.events],
+        })
+    click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, ensure_ascii=False))
+
+
+EXPORT_FIELDS = [
+    "document", "document_id", "id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
+    "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence",
+]
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write to this file instead of standard output.")
+def export(db_path: str, fmt: str, output) -> None:
+    """Export every statement with the spec's fields plus its document.
+
+    Each row has the fields of shared/spec/STATEMENTS.md, plus `document`
+    (the source file's name), `document_id`, the statement `id`, and the
+    quote's character offsets in the document text.
+
+    \b
+    Examples:
+      kb export > statements.jsonl
+      kb export --format csv -o statements.csv
+    """
+    from .export import export_rows
+
+    if not Path(db_path).exists():
+        raise click.BadParameter(f"{db_path} does not exist; run `kb build --db {db_path}` first",
+                                 param_hint="--db")
+    rows = export_rows(db_path)
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
 
 
 cli.add_command(timex)

@@ -1,0 +1,211 @@
+"""Company mentions: names with corporate suffixes, tickers, known names, and their short forms.
+
+`CompanyIndex.build(text, title)` finds the companies a document names and
+every alias each is written as; `mentions` lists them with offsets so the
+extractor can pick the subject of a cue ("Xiaomi plans to...").
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .markets import find_markets
+
+LEGAL_SUFFIXES = (
+    r"Corp(?:oration)?|Inc(?:orporated)?|Co|Cos|Company|Ltd|Limited|AG|SA|S\.A|SpA|S\.p\.A|NV|N\.V|BV|B\.V|"
+    r"plc|PLC|Plc|GmbH|KG|KGaA|AB|ASA|A/S|Oyj|Pty|LLC|LP|L\.P|Bhd|Berhad|Tbk|PT|SE|Holdings?|Group|Cie"
+)
+BUSINESS_WORDS = (
+    r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"
+    r"Electric|Electronics|Steel|Chemicals?|Petroleum|Oil|Gas|Mining|Insurance|Life|Trust|Capital|Financial|"
+    r"Communications|Technologies|Technology|Systems|Pharmaceuticals?|Foods?|Brewing|Breweries|Stores|"
+    r"Resources|Energy|Telecom|Airline|Automotive|Auto|Investments?|Properties|Land|Shipping|Trading"
+)
+_CAP = r"(?:[A-Z][\w&'’.-]*|[A-Z]{2,}|&)"
+_CONNECT = r"(?:and|of|de|du|des|der|del|della|di|la|le|von|van|für|et|y|the)"
+_NAME = rf"{_CAP}(?:\s+(?:{_CONNECT}\s+)?{_CAP}){{0,5}}"
+SUFFIX_NAME = re.compile(rf"\b({_NAME})\s*,?\s+(?:{LEGAL_SUFFIXES})\b\.?")
+BUSINESS_NAME = re.compile(rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}\s+(?:{BUSINESS_WORDS}))\b")
+TICKER_NAME = re.compile(rf"\b({_NAME})\s*<[A-Z0-9.]{{1,10}}>")
+BRACKETED = re.compile(r"<([A-Z][^<>]{1,80}?)>")
+STRIP_SUFFIX = re.compile(rf"(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?)+$")
+ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)|-([A-Z]{2,6})$")
+
+# Capitalized words that start names but are not companies on their own.
+NOT_NAMES = frozenset(
+    """The A An And But For In On At By Of To With From As It Its He She They We I This That These Those
+    Mr Mrs Ms Dr Sir Lord President Chairman Minister Officials Analysts Sources Government Ministry
+    January February March April May June July August September October November December
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Reuters However Meanwhile Also
+    While When After Before Under Since If Although According Some Many Most Other Both Each Its
+    New North South East West Central Western Eastern Northern Southern United National International
+    State Federal Foreign First Second Third Last Next Earlier Later Today Yesterday Tomorrow Now Then
+    There Here What Who Why How Such Any All No Not Only Also Even Still Yet""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def known_companies() -> dict[str, str]:
+    """alias -> canonical name, from data/companies.csv."""
+    text = resources.files("ingest").joinpath("data", "companies.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    out: dict[str, str] = {}
+    for row in rows:
+        out[row["name"]] = row["name"]
+        for alias in filter(None, (row["aliases"] or "").split("|")):
+            out[alias] = row["name"]
+    return out
+
+
+def canonical_name(name: str) -> str:
+    """Short common name: legal suffixes and tickers dropped ("Sandoz AG" -> "Sandoz")."""
+    name = re.sub(r"\s+", " ", name).strip(" ,.")
+    name = re.sub(r"\s*<[^>]*>", "", name)
+    name = re.sub(r"^(?:The|the)\s+", "", name)
+    name = ACRONYM.sub("", name).strip(" ,-")
+    short = STRIP_SUFFIX.sub("", name).strip(" ,")
+    return short or name
+
+
+@dataclass
+class Company:
+    name: str  # canonical short name
+    aliases: set[str] = field(default_factory=set)
+    first: int = 0  # offset of the first mention
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    company: str
+
+
+@dataclass
+class CompanyIndex:
+    companies: dict[str, Company] = field(default_factory=dict)
+    alias_to_name: dict[str, str] = field(default_factory=dict)
+    mentions: list[Mention] = field(default_factory=list)
+
+    def add(self, surface: str, offset: int) -> str | None:
+        """Register a company written as `surface`; returns its canonical name."""
+        surface = re.sub(r"\s+", " ", surface).strip(" ,.")
+        if not surface or surface.split()[0] in NOT_NAMES and len(surface.split()) == 1:
+            return None
+        known = known_companies()
+        name = known.get(surface) or known.get(canonical_name(surface)) or canonical_name(surface)
+        words = name.split()
+        for n in range(len(words) - 1, 0, -1):  # "Xiaomi YU7 Max" is Xiaomi's product
+            prefix = " ".join(words[:n])
+            if prefix in known:
+                name = known[prefix]
+                break
+        if not name or name in NOT_NAMES or not re.search(r"[A-Za-z]", name):
+            return None
+        if find_markets(name) and find_markets(name)[0].alias == name:
+            return None  # "Europe Inc." is rare; a bare place name is not a company
+        existing = self.alias_to_name.get(name)
+        if existing:
+            name = existing
+        company = self.companies.setdefault(name, Company(name, first=offset))
+        for alias in {surface, name, *_short_forms(surface, name)}:
+            if alias and alias not in NOT_NAMES:
+                company.aliases.add(alias)
+                self.alias_to_name.setdefault(alias, name)
+        return name
+
+    def resolve(self, surface: str) -> str | None:
+        return self.alias_to_name.get(re.sub(r"\s+", " ", surface).strip(" ,."))
+
+    @classmethod
+    def build(cls, text: str, title: str | None = None) -> "CompanyIndex":
+        """Find the companies named in a document's text (and its title)."""
+        index = cls()
+        for pattern in (TICKER_NAME, BRACKETED, SUFFIX_NAME):
+            for m in pattern.finditer(text):
+                surface = m.group(1)
+                if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
+                    continue  # a ticker
+                index.add(_trim_leading(surface), m.start(1))
+        for m in BUSINESS_NAME.finditer(text):
+            index.add(_trim_leading(m.group(1)), m.start(1))
+        known = known_companies()
+        if known:
+            for m in _known_pattern().finditer(text):
+                index.add(m.group(0), m.start())
+        # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
+        for m in re.finditer(
+            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans|planned|will|would|intends|"
+            rf"aims|has agreed|agreed|announced|launched|entered|opened|is to|has no plans)\b",
+            text,
+        ):
+            surface = m.group(1)
+            if len(surface.split()) == 1 and surface.lower() in _COMMON_CAPS:
+                continue
+            if _looks_like_person(surface, text):
+                continue
+            index.add(_trim_leading(surface), m.start(1))
+        index._find_mentions(text)
+        return index
+
+    def _find_mentions(self, text: str) -> None:
+        aliases = sorted(self.alias_to_name, key=len, reverse=True)
+        if not aliases:
+            return
+        pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(a) for a in aliases) + r")(?![\w])")
+        self.mentions = [Mention(m.start(), m.end(), m.group(1), self.alias_to_name[m.group(1)])
+                         for m in pattern.finditer(text)]
+
+
+GENERIC_FIRST_WORDS = frozenset(
+    "Banca Banco Banque Bank Compagnie Compania Societe Société Sociedad Credit Crédit General First "
+    "American British Royal Union Universal Global Standard Pacific Atlantic Continental Allied".split()
+)
+_COMMON_CAPS = frozenset(w.lower() for w in NOT_NAMES)
+
+
+@lru_cache(maxsize=1)
+def _known_pattern() -> re.Pattern[str]:
+    names = sorted(known_companies(), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+
+
+def _trim_leading(surface: str) -> str:
+    words = surface.split()
+    while len(words) > 1 and (words[0] in NOT_NAMES or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _looks_like_person(surface: str, text: str) -> bool:
+    """Two or three capitalized words followed somewhere by ', the/a ROLE' or preceded by a title."""
+    esc = re.escape(surface)
+    return bool(
+        re.search(rf"{esc},\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){{0,3}}{ROLE_WORDS}", text)
+        or re.search(rf"(?:{ROLE_WORDS})\s+{esc}", text)
+    )
+
+
+ROLE_WORDS = (
+    r"(?:president|chairman|chairwoman|chair|chief|ceo|cfo|coo|cto|founder|co-founder|director|"
+    r"spokesman|spokeswoman|spokesperson|analyst|minister|secretary|head|manager|officer|executive|"
+    r"vice[- ]president|vp|governor|official|economist|strategist|partner|editor|correspondent)"
+)
+
+
+def _short_forms(surface: str, name: str) -> set[str]:
+    """Other ways a text refers to a company: acronyms it gives, the name's distinctive first words."""
+    forms = set()
+    for m in ACRONYM.finditer(surface.strip()):
+        forms.add(m.group(1) or m.group(2))
+    words = name.split()
+    if (len(words) >= 2 and words[0] not in NOT_NAMES and words[0] not in GENERIC_FIRST_WORDS
+            and len(words[0]) >= 4 and not find_markets(words[0])):
+        forms.add(words[0])
+        if len(words) >= 3:
+            forms.add(" ".join(words[:2]))
+    return forms

@@ -1,0 +1,441 @@
+"""Find market-entry statements and events in one document.
+
+The path, sentence by sentence: find stance frames and entry/exit actions
+(data/cues.csv), pair each action with the frame that governs it, take the
+markets in the action's scope, the company that is its subject, the speaker
+the sentence (or its quotation) is attributed to, and the dates from the
+TIMEX3 tagger. Nothing here touches a database.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .companies import CompanyIndex, Mention
+from .cues import Cue, event_cues, stance_cues
+from .markets import MarketMention, country_of, find_markets
+from .records import Document, Event, Extraction, Statement
+from .sentences import Sentence, split
+from .speakers import ANALYST, GOVERNMENT, Attribution, People, attribute
+from .timex import Timex, tag
+
+MAX_FRAME_GAP = 45  # characters between a frame's end and its action's start
+MAX_SCOPE = 120  # characters after an action in which its markets may stand
+CLAUSE_BREAK = re.compile(r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s|\.\s")
+MARKET_NOUNS = re.compile(
+    r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
+    r"(?:market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
+    r"operations|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture)\b"
+)
+QUALIFIERS = re.compile(
+    r"(?:\b(by|before|from|starting(?:\s+in|\s+from)?|beginning(?:\s+in)?|after|since|until|no\s+later\s+than|as\s+early\s+as|in|on|during|within|for)\s+(?:the\s+)?(?:end\s+of\s+|middle\s+of\s+|start\s+of\s+|beginning\s+of\s+)?)$",
+    re.IGNORECASE,
+)
+QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from": "from", "starting": "from",
+                   "starting in": "from", "starting from": "from", "beginning": "from", "beginning in": "from",
+                   "after": "after", "since": "since", "until": "until", "as early as": "from"}
+SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
+
+
+@dataclass
+class Action:
+    cue: Cue
+    start: int  # document offsets
+    end: int
+
+
+@dataclass
+class Context:
+    """Per-document lookups shared by every sentence."""
+
+    doc: Document
+    companies: CompanyIndex
+    people: People
+    timexes: list[Timex]
+    year: int | None
+
+
+def extract(doc: Document) -> Extraction:
+    """Every statement and event in one document."""
+    text = doc.text
+    companies = CompanyIndex.build(text, doc.title)
+    people = People.build(text, companies)
+    timexes = [t for t in tag(text, doc.published) if 0 <= t.start < t.end <= len(text)]
+    ctx = Context(doc, companies, people, timexes, int(doc.published[:4]) if doc.published else None)
+    sentences = split(text)
+    statements: list[Statement] = []
+    focus: str | None = _lead_company(companies, sentences)
+    paragraph_speaker: dict[int, Attribution] = {}
+    for sentence in sentences:
+        attribution = attribute(sentence.text, sentence.start, companies, people)
+        if attribution and attribution.kind in ("person", "company"):
+            paragraph_speaker.setdefault(sentence.paragraph, attribution)
+        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx)
+        statements.extend(found)
+        subject = _subject_company(sentence, sentence.end, companies, None)
+        if subject:
+            focus = subject
+    return Extraction(
+        document=doc,
+        statements=_dedupe(statements),
+        events=_events(sentences, ctx),
+        companies={name: sorted(c.aliases) for name, c in companies.companies.items()},
+    )
+
+
+def _lead_company(companies: CompanyIndex, sentences: list[Sentence]) -> str | None:
+    for s in sentences:
+        for m in companies.mentions:
+            if s.start <= m.start < s.end:
+                return m.company
+    return None
+
+
+def _cues_in(sentence: Sentence) -> list[Action]:
+    out = []
+    for cue in stance_cues():
+        for m in cue.regex.finditer(sentence.text):
+            out.append(Action(cue, sentence.start + m.start(), sentence.start + m.end()))
+    return sorted(out, key=lambda a: (a.start, -a.end))
+
+
+def _statements_in(sentence: Sentence, attribution: Attribution | None, para_attr: Attribution | None,
+                   focus: str | None, ctx: Context) -> list[Statement]:
+    text = ctx.doc.text
+    cues = _cues_in(sentence)
+    actions = [a for a in cues if a.cue.kind in ("entry", "exit", "delay", "nominal")]
+    if not actions:
+        return []
+    frames = [a for a in cues if a.cue.kind == "frame"]
+    blocks = [a for a in cues if a.cue.kind == "block"]
+    markets = _markets_in(sentence, ctx)
+    out: list[Statement] = []
+    used_markets: set[tuple[str, str]] = set()
+    for action in _outermost(actions):
+        if any(b.start <= action.start < b.end or (b.end <= action.start and action.start - b.end < 70
+               and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
+            continue
+        frame = _governing_frame(action, frames, text)
+        stance = _stance(action, frame, text)
+        if not stance:
+            continue
+        scope_end = _scope_end(action, actions, sentence, text)
+        picked = _markets_for(action, frame, markets, scope_end, text)
+        if not picked:
+            continue
+        company = _subject_company(sentence, (frame or action).start, ctx.companies, None)
+        subject_rule = "subject"
+        speaker = attribution or (para_attr if _quoted(sentence, text) else None)
+        if company is None or _pronoun_subject(sentence, (frame or action).start, text):
+            pronoun_company = _pronoun_company(speaker, focus)
+            if pronoun_company:
+                company, subject_rule = pronoun_company, "pronoun"
+        if company is None:
+            continue
+        said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
+        target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance)
+        who, role, speaker_type = _speaker_fields(speaker, company)
+        for market in picked:
+            key = (company, market.code)
+            if key in used_markets:
+                continue
+            used_markets.add(key)
+            confidence = _confidence(frame, action, speaker_type, subject_rule, market, sentence)
+            out.append(Statement(
+                company=company, market=market.code, stance=stance,
+                speaker=who, speaker_role=role, speaker_type=speaker_type,
+                said_on=said_on, target=target, target_qualifier=qualifier,
+                quote=sentence.text, quote_start=sentence.start, quote_end=sentence.end,
+                confidence=confidence,
+                explain={
+                    "frame": frame.cue.pattern if frame else None,
+                    "frame_text": text[frame.start:frame.end] if frame else None,
+                    "action": f"{action.cue.kind}: {action.cue.pattern}",
+                    "action_text": text[action.start:action.end],
+                    "market_alias": market.alias,
+                    "company_rule": subject_rule,
+                    "speaker_rule": speaker.rule if speaker else None,
+                    "said_on_rule": said_rule,
+                    "target_rule": target_rule,
+                },
+            ))
+    return out
+
+
+def _outermost(actions: list[Action]) -> list[Action]:
+    """Drop actions nested inside a longer one."""
+    out: list[Action] = []
+    for a in actions:
+        if any(o.start <= a.start and a.end <= o.end and (o.end - o.start) > (a.end - a.start) for o in actions):
+            continue
+        if out and out[-1].start == a.start and out[-1].end == a.end:
+            continue
+        out.append(a)
+    return out
+
+
+def _governing_frame(action: Action, frames: list[Action], text: str) -> Action | None:
+    best = None
+    for f in frames:
+        if f.end <= action.start + 1 and action.start - f.end <= MAX_FRAME_GAP:
+            gap = text[f.end:action.start]
+            if CLAUSE_BREAK.search(gap) or re.search(r"[,:]\s", gap) and len(gap) > 25:
+                continue
+            if best is None or f.end > best.end or (f.end == best.end and f.start < best.start):
+                best = f
+        elif f.start <= action.start < f.end and f.end < action.end:
+            best = best or f
+    return best
+
+
+def _stance(action: Action, frame: Action | None, text: str) -> str | None:
+    kind = action.cue.kind
+    if kind == "nominal":
+        return action.cue.stance
+    if kind == "delay":
+        return "delayed"
+    if kind == "exit":
+        if frame and frame.cue.stance == "no_plans":
+            return None  # "no plans to leave" is not an entry statement
+        return "withdrawn"
+    if frame:
+        between = text[frame.end:action.start]
+        if re.search(r"\bnot\b|\bnever\b", between) and frame.cue.stance in ("plans", "considering"):
+            return "no_plans"
+        return frame.cue.stance
+    surface = text[action.start:action.end].split()[0].lower()
+    before = text[max(0, action.start - 12):action.start].lower()
+    if re.search(r"\b(?:not|never|n't)\s+$", before):
+        return None
+    if action.cue.stance == "entered":
+        if re.search(r"\b(?:to|would|could|may|might|will)\s+(?:have\s+)?$", before):
+            return None
+        return "entered"
+    if surface.endswith("s") and not surface.endswith("ss") and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
+        return "entered"  # present tense in news ("Tesla enters India")
+    return None
+
+
+def _scope_end(action: Action, actions: list[Action], sentence: Sentence, text: str) -> int:
+    end = min(sentence.end, action.end + MAX_SCOPE)
+    m = CLAUSE_BREAK.search(text, action.end, end)
+    if m:
+        end = m.start()
+    for other in actions:
+        if other.start >= action.end and other.start < end and other.cue.kind != action.cue.kind:
+            end = other.start
+    return end
+
+
+def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
+    shouting = sentence.text.isupper()
+    found = find_markets(sentence.text, ctx.year, shouting=shouting)
+    out = []
+    for m in found:
+        start, end = sentence.start + m.start, sentence.start + m.end
+        inside_company = any(c.start <= start and end <= c.end and c.text != m.alias for c in ctx.companies.mentions)
+        if inside_company:
+            continue
+        after = ctx.doc.text[end:end + 12]
+        if re.match(r"-based|\s+(?:Navy|Army|Government|government|Treasury|Congress|dollar|dollars|stocks?|shares|bonds?|index|time)\b", after):
+            continue
+        out.append(MarketMention(start, end, m.alias, m.code, m.adjective))
+    return out
+
+
+def _markets_for(action: Action, frame: Action | None, markets: list[MarketMention], scope_end: int, text: str) -> list[MarketMention]:
+    """Markets the action is about: inside it, in its scope after it, or right before it ("a US launch")."""
+    picked = []
+    begin = (frame or action).start
+    for m in markets:
+        inside = action.start <= m.start < action.end
+        after = action.end <= m.start < scope_end
+        before = begin - 30 <= m.start < begin and action.cue.kind in ("nominal", "delay") or (
+            frame is None and action.start - 25 <= m.start < action.start and action.cue.kind == "entry"
+            and re.match(r"\s*(?:launch|entry|expansion|debut|market)", text[m.end:action.end + 1]))
+        between = frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
+        if not (inside or after or before or between):
+            continue
+        if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
+            continue
+        picked.append(m)
+    # a subdivision stands for its country unless the text is about its own market ("the Los Angeles market")
+    out = []
+    for m in picked:
+        code = m.code
+        if "-" in code and code[:2].isupper() and not re.match(r"\s+market", text[m.end:m.end + 10]):
+            code = country_of(code)
+        out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))
+    return out
+
+
+def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:
+    """The company mentioned last before `before` in the sentence (the cue's subject)."""
+    best: Mention | None = None
+    for m in companies.mentions:
+        if sentence.start <= m.start and m.end <= before:
+            if best is None or m.start > best.start:
+                best = m
+    return best.company if best else default
+
+
+def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
+    """True when the words right before the cue are a pronoun or 'the company' (refer back)."""
+    before = text[max(sentence.start, cue_start - 40):cue_start]
+    return bool(re.search(r"\b(?:it|we|they|the (?:company|group|firm|bank|automaker|carmaker|maker|retailer|chain|brand))\s+(?:[a-z]+\s+){0,3}$", before, re.IGNORECASE))
+
+
+def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | None:
+    if speaker and speaker.org:
+        return speaker.org
+    if speaker and speaker.kind == "company" and speaker.speaker:
+        return speaker.speaker
+    return focus
+
+
+def _quoted(sentence: Sentence, text: str) -> bool:
+    """True when the sentence sits inside a quotation (its paragraph opens a quote before it)."""
+    para_start = text.rfind("\n", 0, sentence.start) + 1
+    before = text[para_start:sentence.start]
+    opens = before.count("“") + before.count('"') % 2
+    closes = before.count("”")
+    return sentence.text.startswith(("“", '"')) or opens > closes or sentence.text.rstrip().endswith(("”", '"', "”.", '".'))
+
+
+def _speaker_fields(speaker: Attribution | None, company: str) -> tuple[str | None, str | None, str]:
+    if speaker is None or speaker.kind == "media":
+        return None, None, "media"
+    if speaker.kind == "self":
+        return company, speaker.role, "company"
+    if speaker.kind == "pronoun":
+        return None, None, "media"
+    role = speaker.role or ""
+    if ANALYST.search(role):
+        kind = "analyst"
+    elif GOVERNMENT.search(role) or speaker.kind == "government":
+        kind = "government"
+    elif speaker.org and speaker.org != company:
+        kind = "other"
+    elif speaker.kind == "company" and speaker.speaker != company:
+        kind = "other"
+    else:
+        kind = "company"
+    return speaker.speaker, speaker.role, kind
+
+
+def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> tuple[str | None, str, Timex | None]:
+    """The date the claim was made: a date on the reporting verb, else the publication date."""
+    if speaker and speaker.verb_start >= 0:
+        for t in ctx.timexes:
+            if t.type not in ("DATE", "TIME") or not _concrete(t.value):
+                continue
+            near_after = speaker.verb_end <= t.start <= speaker.verb_end + 25
+            near_before = speaker.verb_start - 30 <= t.end <= speaker.verb_start and (
+                sentence.start <= t.start)
+            if near_after or near_before:
+                return t.value[:10], f"date by the reporting verb ({t.rule or t.type})", t
+    if ctx.doc.published:
+        return ctx.doc.published, "publication date", None
+    return None, "no date known", None
+
+
+def _concrete(value: str) -> bool:
+    return bool(re.match(r"(?:\d{4}|XXXX)-\d\d", value)) or bool(re.fullmatch(r"\d{4}-W\d\d(?:-WE)?", value))
+
+
+def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | None, sentence: Sentence,
+            ctx: Context, stance: str) -> tuple[str | None, str | None, str | None]:
+    """When the entry is to happen: a date in the action's clause, with its qualifier ("by 2030")."""
+    begin = (frame or action).start
+    for t in ctx.timexes:
+        if t is said or t.type not in ("DATE",) or not (begin <= t.start < max(scope_end, action.end)):
+            continue
+        if t.value in ("PRESENT_REF",):
+            continue
+        if stance == "no_plans" and t.value == "PRESENT_REF":
+            continue
+        before = ctx.doc.text[max(sentence.start, t.start - 40):t.start]
+        q = QUALIFIERS.search(before)
+        qualifier = None
+        if q and q.group(1):
+            word = re.sub(r"\s+", " ", q.group(1).lower())
+            qualifier = QUALIFIER_NAMES.get(word)
+            if re.search(r"end\s+of\s+$", before) and qualifier is None:
+                qualifier = "by"
+        return t.value, qualifier, f"{t.rule or t.type}: {t.text!r}"
+    return None, None, None
+
+
+def _confidence(frame: Action | None, action: Action, speaker_type: str, subject_rule: str,
+                market: MarketMention, sentence: Sentence) -> float:
+    score = 0.55
+    if frame is not None or action.cue.stance:
+        score += 0.15
+    if speaker_type in ("company", "government"):
+        score += 0.1
+    if subject_rule == "subject":
+        score += 0.1
+    if not market.adjective:
+        score += 0.05
+    if sentence.headline:
+        score -= 0.15
+    return round(min(score, 0.95), 2)
+
+
+def _dedupe(statements: list[Statement]) -> list[Statement]:
+    """One statement per (company, market, stance, said_on): keep the clearest quote."""
+    best: dict[tuple, Statement] = {}
+    for s in statements:
+        key = (s.company.lower(), s.market, s.stance, s.said_on)
+        current = best.get(key)
+        if current is None or _rank(s) > _rank(current):
+            if current is not None and s.target is None and current.target:
+                s.target, s.target_qualifier = current.target, current.target_qualifier
+            best[key] = s
+        elif current.target is None and s.target:
+            current.target, current.target_qualifier = s.target, s.target_qualifier
+    return sorted(best.values(), key=lambda s: s.quote_start)
+
+
+def _rank(s: Statement) -> tuple:
+    return (s.speaker_type == "company", s.speaker is not None, s.confidence, s.target is not None, -s.quote_start)
+
+
+def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
+    """Sightings, filings, approvals: one per company and kind in a document."""
+    out: dict[tuple[str, str], Event] = {}
+    text = ctx.doc.text
+    for sentence in sentences:
+        for cue in event_cues():
+            m = cue.regex.search(sentence.text)
+            if not m:
+                continue
+            cue_start, cue_end = sentence.start + m.start(), sentence.start + m.end()
+            company = _subject_company(sentence, cue_start, ctx.companies, None)
+            if company is None:
+                continue
+            markets = [mm for mm in _markets_in(sentence, ctx) if not mm.adjective]
+            after = [mm for mm in markets if mm.start >= cue_end]
+            place_m = (after or markets or [None])[0]
+            place = country_of(place_m.code) if place_m else None
+            date = None
+            for t in ctx.timexes:
+                if sentence.start <= t.start < sentence.end and t.type in ("DATE", "TIME") and _concrete(t.value):
+                    date = t.value[:10]
+                    break
+            date = date or ctx.doc.published
+            product = None
+            for cm in ctx.companies.mentions:
+                if sentence.start <= cm.start < cue_start and cm.company == company:
+                    pm = re.match(r"\s+([A-Z0-9][\w-]*(?:\s+[A-Z0-9][\w-]*){0,3})", text[cm.end:cue_start])
+                    if pm:
+                        product = pm.group(1)
+                    if cm.text != company and cm.text.startswith(company + " "):
+                        product = cm.text[len(company) + 1:]
+            key = (company, cue.kind)
+            if key in out:
+                continue
+            out[key] = Event(company=company, market=place, kind=cue.kind, date=date, place=place,
+                             product=product, quote=sentence.text, quote_start=sentence.start,
+                             quote_end=sentence.end)
+    return list(out.values())

@@ -1,0 +1,117 @@
+"""Market codes and the names that point to them (data in ingest/data/*.csv).
+
+`find_markets` finds every alias in a text, longest first, and maps it to the
+spec's code: an ISO 3166-1 country, an ISO 3166-2 subdivision or a region.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Market:
+    code: str
+    name: str
+    kind: str  # region, country, subdivision
+    parent: str | None
+    regions: tuple[str, ...]  # every region a country rolls up to
+
+
+@dataclass(frozen=True)
+class MarketMention:
+    start: int
+    end: int
+    alias: str
+    code: str
+    adjective: bool = False  # "German" rather than "Germany": a market only before market nouns
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("ingest").joinpath("data", name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@lru_cache(maxsize=1)
+def markets() -> dict[str, Market]:
+    """Every known market by code."""
+    out = {}
+    for row in _data_rows("markets.csv"):
+        out[row["code"]] = Market(row["code"], row["name"], row["kind"], row["parent"] or None,
+                                  tuple(row["regions"].split()))
+    return out
+
+
+_ADJECTIVES: set[str] = set()
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str], re.Pattern[str]]:
+    """alias -> [(code, until_year)], plus case-sensitive and case-folding patterns."""
+    table: dict[str, list[tuple[str, int | None]]] = {}
+    _ADJECTIVES.clear()
+
+    def add(alias: str, code: str, until: int | None = None) -> None:
+        entries = table.setdefault(alias, [])
+        if (code, until) not in entries:
+            entries.append((code, until))
+
+    known = markets()
+    for m in known.values():
+        if m.kind == "region":
+            continue
+        add(m.name, m.code)
+    for row in _data_rows("market_aliases.csv"):
+        if row["code"] not in known:
+            raise ValueError(f"market_aliases.csv: unknown market code {row['code']!r} for {row['alias']!r}")
+        add(row["alias"], row["code"], int(row["until"]) if row["until"] else None)
+        if row.get("form") == "adjective":
+            _ADJECTIVES.add(row["alias"].lower())
+    names = sorted(table, key=len, reverse=True)
+    alternation = "|".join(re.escape(n) for n in names)
+    pattern = re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])")
+    folded = re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])", re.IGNORECASE)
+    return table, pattern, folded
+
+
+def resolve_alias(alias: str, year: int | None = None) -> str | None:
+    """The market code an alias means in a given year (None when unknown)."""
+    table, _, _ = _aliases()
+    entries = table.get(alias)
+    if entries is None:
+        lowered = {k.lower(): v for k, v in table.items()}
+        entries = lowered.get(alias.lower())
+    if not entries:
+        return None
+    for code, until in sorted(entries, key=lambda e: (e[1] is None, e[1] or 0)):
+        if until is None or year is None or year <= until:
+            if until is not None and year is None:
+                continue
+            return code
+    return entries[-1][0]
+
+
+def find_markets(text: str, year: int | None = None, shouting: bool = False) -> list[MarketMention]:
+    """Every market alias in `text` with its code; `shouting` for all-caps headlines."""
+    table, pattern, folded = _aliases()
+    out = []
+    for m in (folded if shouting else pattern).finditer(text):
+        alias = m.group(1)
+        if shouting and alias.isupper() is False and len(alias) <= 3:
+            continue
+        code = resolve_alias(alias, year)
+        if code:
+            out.append(MarketMention(m.start(1), m.end(1), alias, code, alias.lower() in _ADJECTIVES))
+    return out
+
+
+def country_of(code: str) -> str:
+    """A subdivision's country (US-CA -> US); other codes unchanged."""
+    market = markets().get(code)
+    if market and market.kind == "subdivision" and market.parent:
+        return market.parent
+    return code

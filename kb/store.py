@@ -1,0 +1,157 @@
+"""Writing extractions to the database: one transaction per document.
+
+Rows are written with plain `executemany` on the schema's own column lists,
+inside one `with conn:` block, so a document's old rows are replaced by its
+new ones all at once or not at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from ingest.dates import timex_fields
+from ingest.records import Document, Event, Extraction, Statement
+
+from .schema import TABLES
+
+
+def _insert_sql(table: str, verb: str = "insert") -> str:
+    cols = list(TABLES[table]["columns"])
+    return f"{verb} into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})"
+
+
+def _upsert_sql(table: str) -> str:
+    cols = list(TABLES[table]["columns"])
+    pk = TABLES[table]["pk"]
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c != pk)
+    return f"{_insert_sql(table)} on conflict([{pk}]) do update set {updates}"
+
+
+def _date_row(prefix: str, value: str | None) -> dict[str, Any]:
+    fields = timex_fields(value)
+    return {prefix: value, **{f"{prefix}_{k}": v for k, v in fields.items()}}
+
+
+def statement_id(document_id: str, s: Statement) -> str:
+    """Stable key: the same claim in the same document keeps its id across rebuilds."""
+    key = "\x1f".join([document_id, s.company.lower(), s.market, s.stance, s.said_on or ""])
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def event_id(document_id: str, e: Event) -> str:
+    key = "\x1f".join([document_id, e.company.lower(), e.market or "", e.kind, e.date or "", str(e.quote_start)])
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def document_row(doc: Document, n_statements: int, n_events: int) -> dict[str, Any]:
+    fields = timex_fields(doc.published)
+    return {
+        "id": doc.id, "path": doc.path, "name": doc.name, "format": doc.format, "title": doc.title,
+        "url": doc.url, "publisher": doc.publisher, "author": doc.author, "published": doc.published,
+        "published_year": fields["year"], "content_hash": doc.content_hash, "text": doc.text,
+        "meta": json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None,
+        "statements": n_statements, "events": n_events,
+        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
+    return {
+        "id": statement_id(document_id, s), "document_id": document_id,
+        "company": s.company, "market": s.market, "stance": s.stance,
+        "speaker": s.speaker, "speaker_role": s.speaker_role, "speaker_type": s.speaker_type,
+        **_date_row("said_on", s.said_on), **_date_row("target", s.target),
+        "target_qualifier": s.target_qualifier,
+        "quote": s.quote, "quote_start": s.quote_start, "quote_end": s.quote_end,
+        "confidence": s.confidence,
+        "explain": json.dumps(s.explain, ensure_ascii=False) if s.explain else None,
+    }
+
+
+def event_row(document_id: str, e: Event) -> dict[str, Any]:
+    return {
+        "id": event_id(document_id, e), "document_id": document_id, "company": e.company,
+        "market": e.market, "kind": e.kind, **_date_row("date", e.date), "place": e.place,
+        "product": e.product, "quote": e.quote, "quote_start": e.quote_start, "quote_end": e.quote_end,
+    }
+
+
+def _values(table: str, rows: Iterable[dict[str, Any]]) -> list[tuple]:
+    cols = list(TABLES[table]["columns"])
+    return [tuple(row[c] for c in cols) for row in rows]
+
+
+def save_extraction(db: sqlite_utils.Database, extraction: Extraction) -> None:
+    """Replace everything stored for this document with this extraction, atomically."""
+    doc = extraction.document
+    statements = {statement_id(doc.id, s): statement_row(doc.id, s) for s in extraction.statements}
+    events = {event_id(doc.id, e): event_row(doc.id, e) for e in extraction.events}
+    companies = _company_aliases(extraction)
+    conn = db.conn
+    with conn:
+        conn.execute("delete from statements where document_id = ?", [doc.id])
+        conn.execute("delete from events where document_id = ?", [doc.id])
+        _merge_companies(conn, companies)
+        conn.execute(_upsert_sql("documents"), _values("documents", [document_row(doc, len(statements), len(events))])[0])
+        conn.executemany(_insert_sql("statements"), _values("statements", statements.values()))
+        conn.executemany(_insert_sql("events"), _values("events", events.values()))
+
+
+def _company_aliases(extraction: Extraction) -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for record in [*extraction.statements, *extraction.events]:
+        names.setdefault(record.company, set())
+    for name, aliases in extraction.companies.items():
+        if name in names:
+            names[name].update(a for a in aliases if a != name)
+    return names
+
+
+def _merge_companies(conn, companies: dict[str, set[str]]) -> None:
+    """Insert new companies and add newly seen aliases to known ones."""
+    for name, aliases in companies.items():
+        row = conn.execute("select aliases from companies where name = ?", [name]).fetchone()
+        if row is None:
+            conn.execute("insert into companies (name, aliases) values (?, ?)",
+                         [name, json.dumps(sorted(aliases), ensure_ascii=False)])
+            continue
+        known = set(json.loads(row[0] or "[]"))
+        if not aliases <= known:
+            conn.execute("update companies set aliases = ? where name = ?",
+                         [json.dumps(sorted(known | aliases), ensure_ascii=False), name])
+
+
+def delete_document(db: sqlite_utils.Database, document_id: str) -> None:
+    """Remove a document and everything it produced, atomically."""
+    with db.conn:
+        db.conn.execute("delete from statements where document_id = ?", [document_id])
+        db.conn.execute("delete from events where document_id = ?", [document_id])
+        db.conn.execute("delete from documents where id = ?", [document_id])
+
+
+def refresh_companies(db: sqlite_utils.Database) -> None:
+    """Recount statements per company and drop companies nothing refers to any more."""
+    with db.conn:
+        db.conn.execute(
+            """
+            update companies set
+              statements = (select count(*) from statements where statements.company = companies.name),
+              first_said_on = (select min(said_on_start) from statements where statements.company = companies.name),
+              last_said_on = (select max(said_on_start) from statements where statements.company = companies.name)
+            """
+        )
+        db.conn.execute(
+            """
+            delete from companies where statements = 0
+              and not exists (select 1 from events where events.company = companies.name)
+            """
+        )
+
+
+def stored_hashes(db: sqlite_utils.Database) -> dict[str, str]:
+    """Document id -> content hash, to skip unchanged documents."""
+    return dict(db.conn.execute("select id, content_hash from documents").fetchall())
