@@ -34,6 +34,10 @@ QUALIFIERS = re.compile(
 QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from": "from", "starting": "from",
                    "starting in": "from", "starting from": "from", "beginning": "from", "beginning in": "from",
                    "after": "after", "since": "since", "until": "until", "as early as": "from"}
+PRESENT_TENSE = frozenset(
+    "enters launches opens expands moves ventures arrives debuts comes returns begins starts sets establishes".split()
+)
+COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&|plus)\s*(?:the\s+)?)+$")
 SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
 
 
@@ -112,7 +116,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
     out: list[Statement] = []
     used_markets: set[tuple[str, str]] = set()
     for action in _outermost(actions):
-        if any(b.start <= action.start < b.end or (b.end <= action.start and action.start - b.end < 70
+        if any((b.start < action.end and b.end > action.start) or (b.end <= action.start and action.start - b.end < 70
                and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
             continue
         frame = _governing_frame(action, frames, text)
@@ -211,7 +215,7 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         if re.search(r"\b(?:to|would|could|may|might|will)\s+(?:have\s+)?$", before):
             return None
         return "entered"
-    if surface.endswith("s") and not surface.endswith("ss") and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
+    if surface in PRESENT_TENSE and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
         return "entered"  # present tense in news ("Tesla enters India")
     return None
 
@@ -222,7 +226,8 @@ def _scope_end(action: Action, actions: list[Action], sentence: Sentence, text: 
     if m:
         end = m.start()
     for other in actions:
-        if other.start >= action.end and other.start < end and other.cue.kind != action.cue.kind:
+        if (other.start >= action.end and other.start < end and other.cue.kind != action.cue.kind
+                and {other.cue.kind, action.cue.kind} == {"entry", "exit"}):
             end = other.start
     return end
 
@@ -259,6 +264,17 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
             continue
         picked.append(m)
+    # markets after the action: the first one and those coordinated with it ("Germany, Austria and Switzerland")
+    trailing = [m for m in picked if m.start >= action.end and not (action.start <= m.start < action.end)]
+    if len(trailing) > 1:
+        keep = [trailing[0]]
+        for m in trailing[1:]:
+            between_text = text[keep[-1].end:m.start]
+            if COORDINATION.match(between_text) or (keep[-1].adjective and re.fullmatch(r"\s*(?:,|and|or)\s*", between_text)):
+                keep.append(m)
+            else:
+                break
+        picked = [m for m in picked if m not in trailing or m in keep]
     # a subdivision stands for its country unless the text is about its own market ("the Los Angeles market")
     out = []
     for m in picked:

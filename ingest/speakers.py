@@ -100,12 +100,14 @@ def attribute(sentence: str, offset: int, companies: CompanyIndex, people: Peopl
     m = re.search(r"\b(?i:according\s+to)\s+((?:the\s+)?[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){0,3}|it|the company)", sentence)
     if m:
         return _who(m.group(1), sentence, offset + m.start(), offset + m.end(), companies, people, "according to")
+    nouns = "|".join(speech()["company_noun"])
+    noun_phrase = rf"(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})"
     verbs = list(speech_verb_regex().finditer(sentence))
     for v in verbs:
         before = sentence[: v.start()]
         # "X, ROLE, said" / "X said" / "the company said"
         subj = re.search(
-            rf"((?:{'|'.join(re.escape(w) for w in sorted(self_words, key=len, reverse=True))})|{_PERSON}|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}}|he|she|they|[A-Z][\w&.-]*\s+(?:officials|executives|spokesman|spokeswoman|sources))"
+            rf"((?:{'|'.join(re.escape(w) for w in sorted(self_words, key=len, reverse=True))})|{noun_phrase}|{_PERSON}|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}}|he|she|they|[A-Z][\w&.-]*\s+(?:officials|executives|spokesman|spokeswoman|sources))"
             rf"(?:\s*<[^>]*>)?(?:,\s+[^,]{{2,90}},)?\s+(?:also\s+|later\s+|earlier\s+|has\s+|had\s+|have\s+)?$",
             before,
             re.IGNORECASE,
@@ -131,7 +133,8 @@ def attribute(sentence: str, offset: int, companies: CompanyIndex, people: Peopl
 def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIndex, people: People, rule: str) -> Attribution | None:
     surface = re.sub(r"\s+", " ", surface).strip()
     lowered = surface.lower()
-    if lowered in {w.lower() for w in speech()["company_self"]}:
+    nouns = "|".join(speech()["company_noun"])
+    if lowered in {w.lower() for w in speech()["company_self"]} or re.fullmatch(rf"(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})", lowered):
         role = surface if "spokes" in lowered or "official" in lowered or "executive" in lowered else None
         return Attribution(None, role, "self", None, start, end, rule)
     if lowered in ("he", "she", "they"):
