@@ -83,3 +83,13 @@ def decode_text(data: bytes) -> str:
     if not text.strip():
         raise ReadError("file is empty")
     return text
+
+
+# Formats beyond Markdown: saved web pages, feeds, JSON exports (imported last: they use the helpers above).
+from . import feeds, html, jsonl  # noqa: E402
+from .common import PartialReadError  # noqa: E402,F401
+
+register(html.SUFFIXES, html.read)
+register(feeds.SUFFIXES, feeds.read)
+register(jsonl.SUFFIXES_JSON, jsonl.read_json)
+register(jsonl.SUFFIXES_JSONL, jsonl.read_jsonl)

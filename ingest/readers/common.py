@@ -1,0 +1,129 @@
+"""Helpers shared by the HTML, feed and JSON readers (no database code)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from ..dates import parse_publication_date
+from ..records import Document, ReadError
+
+
+class PartialReadError(ReadError):
+    """Some records of a multi-record file were bad, others were fine.
+
+    `documents` holds the good documents, `problems` one message per bad
+    record. A caller that only knows `ReadError` treats the whole file as
+    failed (nothing half-stored, the message names the bad records); a caller
+    that knows this class can store `documents` and still report the file.
+    """
+
+    def __init__(self, message: str, documents: list[Document] | None = None,
+                 problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.documents = list(documents or [])
+        self.problems = list(problems or [])
+
+    def __reduce__(self):  # survive pickling between worker processes
+        return (type(self), (str(self), self.documents, self.problems))
+
+
+def short_hash(value: str, length: int = 12) -> str:
+    return hashlib.sha1(value.encode("utf-8")).hexdigest()[:length]
+
+
+def iso_day(value: Any) -> str | None:
+    """A date/datetime/string/epoch number as an ISO day, or None when it is not a full date.
+
+    The day is the one written in the value (its own time zone), so a page
+    published at 00:30+01:00 keeps its local day.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
+        try:
+            return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        return parse_publication_date(value if isinstance(value, (dt.date, dt.datetime)) else str(value).strip())
+    except ReadError:
+        return None
+
+
+_BLOCK_TAGS = frozenset(
+    "p div section article main header footer aside nav blockquote pre ul ol li dl dt dd table thead tbody tfoot "
+    "tr h1 h2 h3 h4 h5 h6 figure figcaption address hr form fieldset details summary center".split()
+)
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def html_to_text(fragment: str) -> str:
+    """HTML (a fragment or a page) to plain text: one paragraph per block, blank lines between.
+
+    `<br>` becomes a line break inside a paragraph; scripts and styles are dropped.
+    """
+    if not fragment or not fragment.strip():
+        return ""
+    if "<" not in fragment:
+        return normalize_paragraphs(fragment)
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return normalize_paragraphs(fragment)
+    for bad in list(root.iter(*_DROP_TAGS)):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+
+    blocks: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = "".join(current)
+        current.clear()
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            blocks.append(joined)
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        block = tag.lower() in _BLOCK_TAGS
+        if block:
+            flush()
+        if tag.lower() == "br":
+            current.append("\n")
+        elif isinstance(el.tag, str) and el.text:
+            current.append(el.text.replace("\n", " "))
+        for child in el:
+            walk(child)
+        if block:
+            flush()
+        elif tag.lower() in ("td", "th"):
+            current.append(" ")
+        if el.tail:
+            current.append(el.tail.replace("\n", " "))
+
+    walk(root)
+    flush()
+    return "\n\n".join(blocks)
+
+
+def normalize_paragraphs(text: str) -> str:
+    """Plain text with paragraphs separated by one blank line and tidy spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = [_SPACES.sub(" ", line).strip() for line in para.split("\n")]
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
