@@ -62,9 +62,8 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
 
     known = markets()
     for m in known.values():
-        if m.kind == "region":
-            continue
-        add(m.name, m.code)
+        if m.code != "global":
+            add(m.name, m.code)
     for row in _data_rows("market_aliases.csv"):
         if row["code"] not in known:
             raise ValueError(f"market_aliases.csv: unknown market code {row['code']!r} for {row['alias']!r}")
