@@ -1,38 +1,25 @@
 """TIMEX3 tagger: find temporal expressions and normalize them against a DCT.
 
-PROVISIONAL minimal version; the full grammar replaces it (issue 3).
+    >>> from ingest.timex import tag
+    >>> [t.value for t in tag("It will open in the third quarter.", dct="2026-02-20")]
+    ['2026-Q3']
+
+Rules and word lists are data (ingest/data/timex/rules.yaml and
+lexicon.json); the normalizers that turn a match into a TIMEX3 value are in
+`ingest.timex.normalize`. With no DCT, values that need one stay partial
+(`XXXX-02-10`), never today's date.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from .tagger import parse_dct, tag_text
+from .types import Timex
 
-
-@dataclass
-class Timex:
-    """One temporal expression: character offsets into the text, type and value."""
-
-    start: int
-    end: int
-    text: str
-    type: str  # DATE, TIME, DURATION, SET
-    value: str
-    mod: str | None = None
-    rule: str = ""  # the rule that produced it, for `kb extract --explain`
-
-    def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "type": self.type, "value": self.value}
-
-
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+__all__ = ["Timex", "tag", "parse_dct"]
 
 
 def tag(text: str, dct: str | None = None) -> list[Timex]:
-    """Find temporal expressions in `text`, resolving relative ones against `dct` (YYYY-MM-DD or None)."""
-    out = []
-    for m in _YEAR.finditer(text):
-        out.append(Timex(m.start(), m.end(), m.group(), "DATE", m.group(), rule="year"))
-    if dct:
-        for m in re.finditer(r"\btoday\b", text, re.I):
-            out.append(Timex(m.start(), m.end(), m.group(), "DATE", dct, rule="today"))
-    return sorted(out, key=lambda t: t.start)
+    """Temporal expressions in `text`, sorted by start, resolved against `dct` (YYYY-MM-DD or None).
+
+    Never raises on any text; raises ValueError only for a malformed `dct`.
+    """
+    return tag_text(text, dct)
