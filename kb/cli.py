@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .timex_command import timex
+from .add_command import add
 
 DEFAULT_DB = "kb.db"
 db_option = click.option(
@@ -195,3 +196,4 @@ def export(db_path: str, fmt: str, output) -> None:
 
 
 cli.add_command(timex)
+cli.add_command(add)
