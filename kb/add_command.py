@@ -48,7 +48,8 @@ def add(urls: tuple[str, ...], db_path: str, sources: str | None, timeout: float
             failed += 1
             click.echo(f"error: {url}: {error}", err=True)
         else:
-            saved.append(fetched.path)
+            if str(fetched.path) not in url_of:  # the same URL given twice is one file
+                saved.append(fetched.path)
             url_of[str(fetched.path)] = url
             click.echo(f"fetched {url} -> {fetched.path} ({fetched.content_type or 'unknown type'}, "
                        f"{fetched.size} bytes)")

@@ -42,3 +42,25 @@ def test_normalized_text_hash_differs_for_different_words():
 def test_normalized_text_hash_unicode_composition():
     assert normalized_text_hash("Café") == normalized_text_hash("Cafe\u0301")
     assert len(normalized_text_hash("")) == 64
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_segment = st.text(alphabet="abcXYZ019-_.~", min_size=0, max_size=8)
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
+    host=st.sampled_from(["Example.COM", "www.example.com", "127.0.0.1:8000", "news.example.org:443"]),
+    path=st.lists(_segment, max_size=4).map("/".join),
+    params=st.lists(st.tuples(st.sampled_from(["id", "p", "utm_source", "fbclid", "q"]), _segment), max_size=4),
+    slash=st.booleans(),
+    fragment=st.sampled_from(["", "#top", "#comments"]),
+)
+def test_canonical_url_is_idempotent_and_ignores_noise(scheme, host, path, params, slash, fragment):
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = f"{scheme}://{host}/{path}{'/' if slash else ''}{'?' + query if query else ''}{fragment}"
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+    assert "#" not in once and "utm_" not in once and "fbclid" not in once
+    assert not once.endswith("/")
