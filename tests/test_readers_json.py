@@ -1,4 +1,5 @@
 """JSON and JSON Lines exports: records with text and metadata fields."""
+import json
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,25 @@ def test_gold_files_are_skipped(tmp_path):
     other = tmp_path / "annotations.json"
     other.write_text('{"document": "article.md", "published": "2026-02-10", "statements": [], "events": []}')
     assert read_path(other) == []
+
+
+def test_json_feed(tmp_path):
+    f = tmp_path / "feed.json"
+    f.write_text(json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "Retail Notes",
+        "items": [
+            {"id": "j1", "url": "https://retailnotes.example/j1", "title": "Larkspur Books in Dublin",
+             "content_html": "<p>Larkspur Books opened in Dublin.</p><p>Scotland follows in 2026.</p>",
+             "date_published": "2025-11-12T10:15:00+00:00", "authors": [{"name": "Aoife Byrne"}]},
+        ],
+    }))
+    (doc,) = read_path(f)
+    assert doc.text == "Larkspur Books opened in Dublin.\n\nScotland follows in 2026."
+    assert (doc.published, doc.author, doc.id) == ("2025-11-12", "Aoife Byrne", "j1")
+
+
+def test_json_lines_in_a_json_file_gets_a_hint(tmp_path):
+    f = tmp_path / "export.json"
+    f.write_text('{"text": "a"}\n{"text": "b"}\n')
+    with pytest.raises(ReadError, match=r"line 2, column 1: Extra data; .*name the file \.jsonl"):
+        read_path(f)

@@ -8,14 +8,15 @@ holds one record per line; blank lines are ignored.
 
 Recognized fields of a record (the first present one wins):
 
-- text: `text`, `body`, `content` (a string, or a list of strings = paragraphs)
+- text: `text`, `body`, `content` (a string, or a list of strings = paragraphs),
+  and JSON Feed's `content_text`, `content_html` (HTML made plain text)
 - id: `id`, `guid`
 - title: `title`, `headline`
 - url: `url`, `link`
 - publisher: `publisher`, `source`, `site_name` (a string or `{"name": ...}`)
 - author: `author`, `authors`, `byline` (a string, `{"name": ...}` or a list of them)
 - published: `published`, `published_at`, `publishedAt`, `date`, `pubDate`,
-  `datePublished` (a date string, or epoch seconds/milliseconds)
+  `datePublished`, `date_published` (a date string, or epoch seconds/milliseconds)
 
 Other fields are kept in the document's `meta`.
 
@@ -45,18 +46,18 @@ from typing import Any
 
 from ..fingerprint import canonical_url
 from ..records import Document, ReadError
-from .common import PartialReadError, iso_day, normalize_paragraphs, short_hash
+from .common import PartialReadError, html_to_text, iso_day, normalize_paragraphs, short_hash
 
 SUFFIXES_JSON = [".json"]
 SUFFIXES_JSONL = [".jsonl", ".ndjson"]
 
-TEXT_FIELDS = ("text", "body", "content")
+TEXT_FIELDS = ("text", "body", "content", "content_text", "content_html")  # the last two: JSON Feed
 ID_FIELDS = ("id", "guid")
 TITLE_FIELDS = ("title", "headline")
 URL_FIELDS = ("url", "link")
 PUBLISHER_FIELDS = ("publisher", "source", "site_name")
 AUTHOR_FIELDS = ("author", "authors", "byline")
-DATE_FIELDS = ("published", "published_at", "publishedAt", "date", "pubDate", "datePublished")
+DATE_FIELDS = ("published", "published_at", "publishedAt", "date", "pubDate", "datePublished", "date_published")
 WRAPPER_FIELDS = ("articles", "items", "documents", "records", "results", "entries", "posts", "data")
 
 _RECOGNIZED = frozenset(TEXT_FIELDS + ID_FIELDS + TITLE_FIELDS + URL_FIELDS + PUBLISHER_FIELDS
@@ -83,7 +84,8 @@ def read_json(path: Path, data: bytes) -> list[Document]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ReadError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
+        hint = "; one JSON value per line is JSON Lines: name the file .jsonl" if e.msg == "Extra data" else ""
+        raise ReadError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}{hint}") from e
     if isinstance(value, dict):
         if _is_gold(value):
             return []
@@ -165,7 +167,10 @@ def _document(path: Path, record: Any, number: int, base_id: str) -> Document:
     text, text_field = None, None
     for name in TEXT_FIELDS:
         if name in record:
-            text, text_field = _text_value(record[name]), name
+            value = record[name]
+            if name == "content_html" and isinstance(value, str):
+                value = html_to_text(value)
+            text, text_field = _text_value(value), name
             if text:
                 break
     if text_field is None:
