@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "formats"
 NEWS = (FIXTURES / "news_article.html").read_bytes()
 PRESS = (FIXTURES / "press_release.htm").read_bytes()
 RSS = (FIXTURES / "harbour_ledger.rss").read_bytes()
+NAV_ONLY = (FIXTURES / "nav_only.html").read_bytes()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -44,6 +45,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if path == "/news/norvik-europe.html":
             self.send(200, NEWS)
+        elif path == "/sitemap":
+            self.send(200, NAV_ONLY)
         elif path == "/press":
             self.send(200, PRESS)
         elif path == "/feed.rss":
@@ -230,3 +233,13 @@ def test_add_end_to_end(server, tmp_path):
     assert again.exit_code == 0, again.output
     assert sorted(p.name for p in (tmp_path / "sources").iterdir() if not p.name.startswith(".")) == saved
     assert conn.execute("select count(*) from documents").fetchone()[0] == 2
+
+
+def test_add_names_the_url_when_a_saved_page_cannot_be_read(server, tmp_path):
+    build = pytest.importorskip("kb.build")
+    if not hasattr(build, "build_paths"):
+        pytest.skip("kb.build has no build_paths yet")
+    result = CliRunner().invoke(_cli(), ["add", f"{server}/sitemap", "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 1
+    assert f"error: {server}/sitemap (saved as " in result.output
+    assert "no article text found in the page" in result.output
