@@ -42,6 +42,10 @@ class Context:
     def words(self) -> dict:
         return self.lex.data
 
+    def strong_tense(self) -> str | None:
+        """The tense from a listed cue within four words (no guessing from "-ed")."""
+        return detect_tense(self.lex, self.text, self.start, self.end, near=4)
+
     def tense(self) -> str | None:
         if not self._tense_done:
             self._tense = detect_tense(self.lex, self.text, self.start, self.end)
@@ -69,36 +73,54 @@ def _sentence_window(text: str, start: int, end: int, width: int = 120) -> tuple
     return left, right
 
 
-def detect_tense(lex: Lexicon, text: str, start: int, end: int) -> str | None:
-    """'future', 'past' or None, from the nearest tense cue in the same sentence."""
+def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None = None) -> str | None:
+    """'future', 'past', 'reporting' (only a reporting verb such as "said" is near) or None.
+
+    The nearest tense cue in the same sentence decides; a participle after
+    "be" ("will be held") is not a past cue.
+    """
     cues = lex.data["tense_cues"]
-    fut = cues["future"]
-    past = cues["past"]
+    fut = set(cues["future"])
+    past = set(cues["past"])
+    reporting = set(cues.get("reporting", ()))
     left, right = _sentence_window(text, start, end)
     ltoks = _TOKEN.findall(left.lower())
     rtoks = _TOKEN.findall(right.lower())
     best: tuple[int, str] | None = None
 
+    def kind_at(tokens: list[str], i: int) -> str | None:
+        w = tokens[i]
+        two = w + " " + tokens[i + 1] if i + 1 < len(tokens) else ""
+        three = two + " " + tokens[i + 2] if i + 2 < len(tokens) else ""
+        if w in fut or two in fut or three in fut:
+            return "future"
+        if i > 0 and tokens[i - 1] in ("be", "being", "to"):
+            return None  # "will be held", "to be completed"
+        if w in reporting:
+            return "reporting"
+        if w in past or (near is None and len(w) > 4 and w.endswith("ed") and w not in ("need", "speed", "indeed", "proceed", "exceed")):
+            return "past"
+        return None
+
     def consider(tokens: list[str], order) -> None:
         nonlocal best
+        found_reporting = None
         for dist, i in order:
-            w = tokens[i]
-            two = w + " " + tokens[i + 1] if i + 1 < len(tokens) else None
-            kind = None
-            if i > 0 and tokens[i - 1] in ("be", "being") and w not in fut:
-                continue  # passive participle after "will be": not a past cue
-            if w in fut or (two and two in fut):
-                kind = "future"
-            elif w in past or (len(w) > 4 and w.endswith("ed") and w not in ("need", "speed", "indeed", "proceed")):
-                kind = "past"
-            if kind:
+            k = kind_at(tokens, i)
+            if k == "reporting":
+                found_reporting = found_reporting or dist
+                continue
+            if k:
                 if best is None or dist < best[0]:
-                    best = (dist, kind)
+                    best = (dist, k)
                 return
+        if found_reporting is not None and (best is None or best[1] == "reporting" and found_reporting < best[0]):
+            best = (found_reporting, "reporting")
 
+    if near is not None:
+        ltoks, rtoks = ltoks[-near:], rtoks[:near]
     consider(ltoks, [(len(ltoks) - i, i) for i in range(len(ltoks) - 1, -1, -1)])
     consider(rtoks, [(i + 1, i) for i in range(len(rtoks))])
-    # present perfect / "has" + past participle counts as past
     return best[1] if best else None
 
 
@@ -220,15 +242,43 @@ def _rel_value(ctx: Context, word: str | None) -> int | None:
 
 
 def anchor_year(ctx: Context, month: int, day: int | None = None) -> int | None:
-    """Year of a month (and day) written without one, from the DCT and the tense."""
+    """Year of a month (and day) written without one.
+
+    A tense cue right next to it decides ("sales fell in March": before the
+    DCT; "will open in March": after). Otherwise the occurrence nearest the
+    DCT if it is within about three months, else the tense of the sentence,
+    else the DCT's year. A reporting verb ("said") says nothing about the
+    date's own time.
+    """
     d = ctx.dct
     if d is None:
         return None
+    try:
+        this = dt.date(d.year, month, min(day or 15, 28))
+    except ValueError:
+        return d.year
+    ref = d if day else dt.date(d.year, d.month, 15)
+    if this == ref or (not day and month == d.month):
+        return d.year
+    if this < ref:
+        before, after = this, dt.date(d.year + 1, this.month, this.day)
+        yb, ya = d.year, d.year + 1
+    else:
+        before, after = dt.date(d.year - 1, this.month, this.day), this
+        yb, ya = d.year - 1, d.year
+    back, fwd = (ref - before).days, (after - ref).days
+    strong = ctx.strong_tense()
+    if strong == "future":
+        return ya
+    if strong == "past":
+        return yb
+    if min(back, fwd) <= 100:
+        return yb if back <= fwd else ya
     tense = ctx.tense()
-    if tense == "past" and month > d.month:
-        return d.year - 1
-    if tense == "future" and month < d.month:
-        return d.year + 1
+    if tense == "future":
+        return ya
+    if tense == "past":
+        return yb
     return d.year
 
 
@@ -239,7 +289,7 @@ def resolve_weekday(ctx: Context, wd: int, rel: int | None = None) -> dt.date | 
     cur = d.isoweekday()
     if rel is None:
         tense = ctx.tense()
-        if tense == "future":
+        if tense == "future" and not (wd == cur):
             delta = (wd - cur) % 7
         else:
             delta = -((cur - wd) % 7)
@@ -430,8 +480,11 @@ def norm_relative_named(ctx: Context, g: dict, params: dict) -> Result | None:
         if d is None:
             return "DATE", f"XXXX-{season}", None
         start_month = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}[season]
-        if rel < 0:
-            year = d.year - 1 if not (season == "WI" and d.month <= 3) else d.year - 1
+        relword = re.sub(r"\s+", " ", (g.get("rel") or "").lower())
+        if rel < 0 and relword in ("this past", "the most recent", "the past"):
+            year = d.year if d.month >= start_month + 3 else d.year - 1
+        elif rel < 0:
+            year = d.year - 1
         elif rel > 0:
             year = d.year + 1 if d.month >= start_month else d.year
         else:
@@ -591,7 +644,7 @@ def norm_anaphoric(ctx: Context, g: dict, params: dict) -> Result | None:
 
 
 def norm_the_year(ctx: Context, g: dict, params: dict) -> Result | None:
-    return "DATE", shift(ctx, "Y", 0), None
+    return "DURATION", "P1Y", None
 
 
 def norm_year_end(ctx: Context, g: dict, params: dict) -> Result | None:
@@ -625,14 +678,18 @@ def duration_value(n: float | None, code: str) -> str:
         n, code = n * 2, "W"
     elif code == "WE":
         n, code = n * 2, "D"
+    prefix = "PT" if code in ("TH", "TM", "TS") else "P"
     if not float(n).is_integer():
-        # 1.5 years -> P18M, 1.5 hours -> PT90M
+        # 2.5 years -> P2Y6M, 1.5 hours -> PT1H30M
         smaller = {"Y": ("M", 12), "M": ("D", 30), "W": ("D", 7), "D": ("TH", 24), "TH": ("TM", 60), "TM": ("TS", 60)}
         if code in smaller:
             code2, f = smaller[code]
-            if float(n * f).is_integer():
-                n, code = n * f, code2
-    prefix = "PT" if code in ("TH", "TM", "TS") else "P"
+            whole, rest = int(n), (n - int(n)) * f
+            if float(rest).is_integer():
+                head = f"{whole}{_DUR_UNIT[code]}" if whole else ""
+                if code2.startswith("T") and not code.startswith("T"):
+                    return f"P{head}T{int(rest)}{_DUR_UNIT[code2]}"
+                return f"{prefix}{head}{int(rest)}{_DUR_UNIT[code2]}"
     return f"{prefix}{fmt_num(n)}{_DUR_UNIT[code]}"
 
 
@@ -647,6 +704,8 @@ def norm_duration(ctx: Context, g: dict, params: dict) -> Result | None:
     if params.get("vague"):
         return "DURATION", duration_value(None, code), None
     n = parse_number(g.get("num"), ctx.lex)
+    if n is not None and n > 200 and code in ("Y", "M", "W", "D", "Q"):
+        return None  # "the 1988 quarter" and the like are not durations
     if n is not None and params.get("half"):
         n += 0.5
     return "DURATION", duration_value(n, code), None
@@ -803,7 +862,30 @@ def norm_century(ctx: Context, g: dict, params: dict) -> Result | None:
     return "DATE", f"{n - 1:02d}", None
 
 
+def norm_week_of(ctx: Context, g: dict, params: dict) -> Result | None:
+    res = norm_date(ctx, g, params)
+    if res is None or not re.fullmatch(r"\d{4}-\d\d-\d\d", res[1]):
+        return None
+    return "DATE", iso_week(dt.date.fromisoformat(res[1])), None
+
+
+def norm_year_period(ctx: Context, g: dict, params: dict) -> Result | None:
+    """'the 1988 period', "last year's quarter": the quarter under discussion, in that year."""
+    year = _year_of(ctx, g)
+    rel = _rel_value(ctx, g.get("rel"))
+    if year is None and rel is not None and ctx.dct:
+        year = ctx.dct.year + rel
+    if year is None:
+        return None
+    lq = ctx.state.last_quarter
+    if lq and lq[:4].isdigit():
+        return "DATE", f"{year:04d}{lq[4:]}", None
+    return "DATE", f"{year:04d}", None
+
+
 NORMALIZERS = {
+    "week_of": norm_week_of,
+    "year_period": norm_year_period,
     "date": norm_date,
     "month_relative_year": norm_month_relative_year,
     "relative_named": norm_relative_named,

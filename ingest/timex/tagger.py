@@ -10,6 +10,8 @@ from .types import Timex
 
 _DCT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATE_MODS = {"START", "END", "MID"}
+# rules whose values become the discourse reference ("the quarter" after "the third quarter of 1989")
+_SETS_REFERENCE = {"date", "relative_unit", "month_relative_year", "relative_named"}
 
 
 def parse_dct(dct) -> dt.date | None:
@@ -117,7 +119,7 @@ def tag_text(text: str, dct=None) -> list[Timex]:
                     s = ms
                     mod = mod or mval
         del next_start
-        if typ == "DATE":
+        if typ == "DATE" and rule.norm in _SETS_REFERENCE:
             if re.fullmatch(r"\d{4}-Q\d", value):
                 state.last_quarter = value
             if re.match(r"\d{4}", value):
