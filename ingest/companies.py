@@ -22,7 +22,7 @@ BUSINESS_WORDS = (
     r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"
     r"Electric|Electronics|Steel|Chemicals?|Petroleum|Oil|Gas|Mining|Insurance|Life|Trust|Capital|Financial|"
     r"Communications|Technologies|Technology|Systems|Pharmaceuticals?|Foods?|Brewing|Breweries|Stores|"
-    r"Resources|Energy|Telecom|Airline|Automotive|Auto|Investments?|Properties|Land|Shipping|Trading"
+    r"Resources|Energy|Mines|Telecom|Airline|Automotive|Auto|Investments?|Properties|Land|Shipping|Trading"
 )
 _CAP = r"(?:[A-Z][\w&'’.-]*|[A-Z]{2,}|&)"
 _CONNECT = r"(?:and|of|de|du|des|der|del|della|di|la|le|von|van|für|et|y|the)"
@@ -31,6 +31,7 @@ SUFFIX_NAME = re.compile(rf"\b({_NAME})\s*,?\s+(?:{LEGAL_SUFFIXES})\b\.?")
 BUSINESS_NAME = re.compile(rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}\s+(?:{BUSINESS_WORDS}))\b")
 TICKER_NAME = re.compile(rf"\b({_NAME})\s*<[A-Z0-9.]{{1,10}}>")
 BRACKETED = re.compile(r"<([A-Z][^<>]{1,80}?)>")
+ACRONYM_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s+(?:of\s+|and\s+|for\s+)?){1,6}[A-Z][\w&'-]+)\s*\(([A-Z][A-Za-z]{1,6})\)")
 STRIP_SUFFIX = re.compile(rf"(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?)+$")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)|-([A-Z]{2,6})$")
 
@@ -104,8 +105,11 @@ class CompanyIndex:
             if prefix in known:
                 name = known[prefix]
                 break
-        if not name or name in NOT_NAMES or not re.search(r"[A-Za-z]", name):
+        if not name or name in NOT_NAMES or not re.search(r"[A-Za-z]", name) or re.fullmatch(LEGAL_SUFFIXES, name):
             return None
+        parent = self._parent_of(name)
+        if parent:
+            name = parent
         if find_markets(name) and find_markets(name)[0].alias == name:
             return None  # "Europe Inc." is rare; a bare place name is not a company
         existing = self.alias_to_name.get(name)
@@ -117,6 +121,16 @@ class CompanyIndex:
                 company.aliases.add(alias)
                 self.alias_to_name.setdefault(alias, name)
         return name
+
+    def _parent_of(self, name: str) -> str | None:
+        """A subsidiary named after its parent plus a place ("On-Line Software Canada") is the parent."""
+        words = name.split()
+        for n in range(len(words) - 1, 0, -1):
+            prefix, rest = " ".join(words[:n]), words[n:]
+            parent = self.alias_to_name.get(prefix)
+            if parent and parent != name and all(find_markets(w, shouting=True) or w in SUBSIDIARY_WORDS for w in rest):
+                return parent
+        return None
 
     def resolve(self, surface: str) -> str | None:
         return self.alias_to_name.get(re.sub(r"\s+", " ", surface).strip(" ,."))
@@ -131,6 +145,10 @@ class CompanyIndex:
                 if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
                     continue  # a ticker
                 index.add(_trim_leading(surface), m.start(1))
+        for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
+            initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
+            if m.group(2).upper() == initials.upper():
+                index.add(_trim_leading(m.group(0)), m.start(1))
         for m in BUSINESS_NAME.finditer(text):
             index.add(_trim_leading(m.group(1)), m.start(1))
         known = known_companies()
@@ -161,6 +179,7 @@ class CompanyIndex:
                          for m in pattern.finditer(text)]
 
 
+SUBSIDIARY_WORDS = frozenset("International Holdings Group Overseas Europe Asia America Americas Pacific".split())
 GENERIC_FIRST_WORDS = frozenset(
     "Banca Banco Banque Bank Compagnie Compania Societe Société Sociedad Credit Crédit General First "
     "American British Royal Union Universal Global Standard Pacific Atlantic Continental Allied".split()

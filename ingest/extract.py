@@ -21,7 +21,15 @@ from .timex import Timex, tag
 
 MAX_FRAME_GAP = 45  # characters between a frame's end and its action's start
 MAX_SCOPE = 120  # characters after an action in which its markets may stand
-CLAUSE_BREAK = re.compile(r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s|\.\s")
+CLAUSE_BREAK = re.compile(
+    r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s"
+    r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
+)
+ATTRIBUTIVE = re.compile(
+    r"\s+(?:[a-z-]+\s+){0,2}(?:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
+    r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
+    r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives)\b"
+)
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
     r"(?:market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
@@ -37,7 +45,11 @@ QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from"
 PRESENT_TENSE = frozenset(
     "enters launches opens expands moves ventures arrives debuts comes returns begins starts sets establishes".split()
 )
-COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&|plus)\s*(?:the\s+)?)+$")
+COORDINATION = re.compile(
+    r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as)\s*(?:the\s+)?)+$"
+    r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
+)
+PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
 SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
 
 
@@ -124,7 +136,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not stance:
             continue
         scope_end = _scope_end(action, actions, sentence, text)
-        picked = _markets_for(action, frame, markets, scope_end, text)
+        picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes)
         if not picked:
             continue
         company = _subject_company(sentence, (frame or action).start, ctx.companies, None)
@@ -138,6 +150,10 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
             continue
         said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
         target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance)
+        if stance == "no_plans" and qualifier == "until":
+            stance, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
+        elif stance == "plans" and target and said_on and target == said_on and len(target) == 10:
+            stance = "entered"  # "will start selling ... today"
         who, role, speaker_type = _speaker_fields(speaker, company)
         for market in picked:
             key = (company, market.code)
@@ -232,23 +248,60 @@ def _scope_end(action: Action, actions: list[Action], sentence: Sentence, text: 
     return end
 
 
+def _dateline_market(doc: Document, year: int | None) -> str | None:
+    """The market of the dateline city ("LONDON, April 8"), which "here" refers to."""
+    dateline = doc.meta.get("dateline") if doc.meta else None
+    if not dateline:
+        return None
+    place = str(dateline).split(",")[0].strip()
+    found = find_markets(place, year, shouting=True)
+    return country_of(found[0].code) if found else None
+
+
 def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
     shouting = sentence.text.isupper()
     found = find_markets(sentence.text, ctx.year, shouting=shouting)
+    here = _dateline_market(ctx.doc, ctx.year)
+    if here:
+        for m in re.finditer(r"\bhere\b", sentence.text):
+            found.append(MarketMention(m.start(), m.end(), "here", here, False))
     out = []
     for m in found:
         start, end = sentence.start + m.start, sentence.start + m.end
         inside_company = any(c.start <= start and end <= c.end and c.text != m.alias for c in ctx.companies.mentions)
-        if inside_company:
+        if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
         after = ctx.doc.text[end:end + 12]
+        if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
+            continue  # "U.S. brokerage firm": a place describing a company, not a market
         if re.match(r"-based|\s+(?:Navy|Army|Government|government|Treasury|Congress|dollar|dollars|stocks?|shares|bonds?|index|time)\b", after):
             continue
         out.append(MarketMention(start, end, m.alias, m.code, m.adjective))
     return out
 
 
-def _markets_for(action: Action, frame: Action | None, markets: list[MarketMention], scope_end: int, text: str) -> list[MarketMention]:
+def _in_company_name(text: str, start: int, end: int) -> bool:
+    """A place in a company's name: "Commerz Securities (Japan) Co", "Nissei International America>"."""
+    before, after = text[max(0, start - 2):start], text[end:end + 12]
+    if before.endswith("(") and re.match(r"\)\s*(?:Co|Ltd|Inc|Corp|Limited|Pte|Pty|GmbH|AG|SA|NV|BV|KK|plc)\b", after):
+        return True
+    return bool(re.match(r"\s*(?:Co|Corp|Inc|Ltd|Limited|Bank|Holdings|Group|Airlines|Motors)\b\.?", after)) and \
+        bool(re.search(r"[A-Z][\w&-]+\s+$", text[max(0, start - 30):start]))
+
+
+def _without_dates(text: str, start: int, end: int, timexes: list[Timex]) -> str:
+    """The text between two offsets with the temporal expressions in it removed."""
+    out, pos = [], start
+    for t in timexes:
+        if t.start >= start and t.end <= end:
+            out.append(text[pos:t.start])
+            pos = t.end
+    out.append(text[pos:end])
+    return re.sub(r"\s+", " ", "".join(out))
+
+
+def _markets_for(action: Action, frame: Action | None, markets: list[MarketMention], scope_end: int, text: str,
+                 timexes: list[Timex] = ()) -> list[MarketMention]:
     """Markets the action is about: inside it, in its scope after it, or right before it ("a US launch")."""
     picked = []
     begin = (frame or action).start
@@ -258,7 +311,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         before = begin - 30 <= m.start < begin and action.cue.kind in ("nominal", "delay") or (
             frame is None and action.start - 25 <= m.start < action.start and action.cue.kind == "entry"
             and re.match(r"\s*(?:launch|entry|expansion|debut|market)", text[m.end:action.end + 1]))
-        between = frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
+        subject_np = action.cue.stance == "entered" and m.adjective and m.start < action.start and re.match(
+            r"\s+(?:joint\s+)?(?:venture|subsidiary|unit|affiliate|branch|office|operation|arm)\b", text[m.end:m.end + 20])
+        between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
             continue
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
@@ -269,9 +324,11 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     if len(trailing) > 1:
         keep = [trailing[0]]
         for m in trailing[1:]:
-            between_text = text[keep[-1].end:m.start]
+            between_text = _without_dates(text, keep[-1].end, m.start, timexes)
             if COORDINATION.match(between_text) or (keep[-1].adjective and re.fullmatch(r"\s*(?:,|and|or)\s*", between_text)):
                 keep.append(m)
+            elif m.adjective and PURPOSE.match(between_text[between_text.rfind(",") + 1:] if "," in between_text else between_text):
+                keep.append(m)  # "a plant in Plymouth, England, to serve European customers"
             else:
                 break
         picked = [m for m in picked if m not in trailing or m in keep]
@@ -279,7 +336,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     out = []
     for m in picked:
         code = m.code
-        if "-" in code and code[:2].isupper() and not re.match(r"\s+market", text[m.end:m.end + 10]):
+        own_market = re.match(r"\s+market", text[m.end:m.end + 10]) or m.alias.lower().startswith(("state of", "province of")) or re.search(r"\b(?:state|province) of\s+$", text[max(0, m.start - 14):m.start])
+        if "-" in code and code[:2].isupper() and not own_market:
             code = country_of(code)
         out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))
     return out

@@ -54,6 +54,10 @@ _PARA_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]+\S)")
 def is_hard_wrapped(text: str) -> bool:
     """True for wire copy whose lines are wrapped at a fixed width inside sentences."""
     lines = [line for line in text.splitlines() if line.strip()]
+    # A line that continues in lower case ("...said it\nplans to...") was wrapped mid-sentence.
+    continued = len(re.findall(r"[a-z,]\n[ \t]*[a-z(]", text))
+    if continued >= 2 or (continued >= 1 and len(lines) < 4):
+        return True
     if len(lines) < 4:
         return False
     wrapped = sum(1 for line in lines if 40 <= len(line.rstrip()) <= 90 and not re.search(r"[.!?:\"”]\s*$", line))

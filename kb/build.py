@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.extract import extract
-from ingest.readers import read_path, supported
+from ingest.readers import PartialReadError, read_path, supported
 from ingest.records import Extraction, ReadError
 
 from .schema import open_db
-from .store import delete_document, refresh_companies, save_extraction, stored_hashes
+from .store import Batch, delete_document, refresh_companies, save_extraction, stored_hashes
+from .timeline import recompute as recompute_claims
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -67,8 +68,11 @@ def _init_worker(known: dict[str, str]) -> None:
 
 def process_file(path: Path) -> tuple[str, list[Extraction | str], str | None]:
     """Read one file and extract its changed documents; unchanged ones come back as their id."""
+    problem: str | None = None
     try:
         documents = read_path(path)
+    except PartialReadError as e:  # some records of a multi-record file were bad: keep the good ones
+        documents, problem = e.documents, str(e)
     except ReadError as e:
         return str(path), [], str(e)
     except Exception as e:  # a reader bug must not stop the build either
@@ -82,7 +86,7 @@ def process_file(path: Path) -> tuple[str, list[Extraction | str], str | None]:
             out.append(extract(doc))
         except Exception as e:
             return str(path), [], f"extraction failed in document {doc.id!r}: {type(e).__name__}: {e}"
-    return str(path), out, None
+    return str(path), out, problem
 
 
 def default_workers() -> int:
@@ -120,11 +124,18 @@ def build_paths(
                 delete_document(db, doc_id)
                 report.pruned += 1
     refresh_companies(db)
+    recompute_claims(db)
     db.close()
     return report
 
 
 def _store_results(db, results, known, seen, report: BuildReport, on_file) -> None:
+    # Many documents per transaction, each in its own savepoint: whole documents only, far fewer commits.
+    with Batch(db) as batch:
+        _store_batched(db, batch, results, known, seen, report, on_file)
+
+
+def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, on_file) -> None:
     for path, items, error in results:
         if error:
             report.failed += 1
@@ -142,7 +153,7 @@ def _store_results(db, results, known, seen, report: BuildReport, on_file) -> No
                 continue
             seen.add(doc_id)
             try:
-                save_extraction(db, item)
+                save_extraction(db, item, batch)
             except Exception as e:
                 report.failed += 1
                 report.errors.append((path, f"could not store document {doc_id!r}: {type(e).__name__}: {e}"))
