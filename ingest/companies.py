@@ -154,7 +154,7 @@ class CompanyIndex:
         known = known_companies()
         if known:
             for m in _known_pattern().finditer(text):
-                index.add(m.group(0), m.start())
+                index.add(re.sub(r"\s+", " ", m.group(0)), m.start())
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         for m in re.finditer(
             rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans|planned|will|would|intends|"
@@ -174,9 +174,11 @@ class CompanyIndex:
         aliases = sorted(self.alias_to_name, key=len, reverse=True)
         if not aliases:
             return
-        pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(a) for a in aliases) + r")(?![\w])")
-        self.mentions = [Mention(m.start(), m.end(), m.group(1), self.alias_to_name[m.group(1)])
-                         for m in pattern.finditer(text)]
+        pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
+        self.mentions = []
+        for m in pattern.finditer(text):
+            surface = re.sub(r"\s+", " ", m.group(1))
+            self.mentions.append(Mention(m.start(), m.end(), surface, self.alias_to_name[surface]))
 
 
 SUBSIDIARY_WORDS = frozenset("International Holdings Group Overseas Europe Asia America Americas Pacific".split())
@@ -190,7 +192,12 @@ _COMMON_CAPS = frozenset(w.lower() for w in NOT_NAMES)
 @lru_cache(maxsize=1)
 def _known_pattern() -> re.Pattern[str]:
     names = sorted(known_companies(), key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+    return re.compile(r"(?<![\w])(?:" + "|".join(_spaced(n) for n in names) + r")(?![\w])")
+
+
+def _spaced(name: str) -> str:
+    """A name as a regex in which each space matches any whitespace (hard-wrapped wire copy)."""
+    return r"\s+".join(re.escape(part) for part in name.split(" "))
 
 
 def _trim_leading(surface: str) -> str:

@@ -28,7 +28,8 @@ CLAUSE_BREAK = re.compile(
 ATTRIBUTIVE = re.compile(
     r"\s+(?:[a-z-]+\s+){0,2}(?:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
     r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
-    r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives)\b"
+    r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
+    r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"

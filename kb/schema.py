@@ -76,6 +76,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "target_qualifier": str,
             "quote": str, "quote_start": int, "quote_end": int,
             "confidence": float, "explain": str,
+            # Set by kb.timeline.recompute after each build (store writes None).
+            "claim_id": str,
         },
         "pk": "id",
         "not_null": {"document_id", "company", "market", "stance", "quote"},
@@ -84,6 +86,7 @@ TABLES: dict[str, dict[str, Any]] = {
             ("company", "companies", "name"),
             ("market", "markets", "code"),
             ("stance", "stances", "name"),
+            ("claim_id", "claims", "id"),
         ],
     },
     "events": {
@@ -101,6 +104,27 @@ TABLES: dict[str, dict[str, Any]] = {
             ("place", "markets", "code"),
         ],
     },
+    # One row per claim: statements from any number of sources saying the same
+    # thing (kb/timeline.py, GROUPING RULE). Recomputed after every build; no
+    # foreign keys to documents or companies so that deleting those never
+    # trips on a stale claim.
+    "claims": {
+        "columns": {
+            "id": str, "company": str, "market": str, "stance": str,
+            "speaker": str, "speaker_type": str,
+            "said_on": str, "first_said_on": str, "last_said_on": str, "effective_on": str,
+            "said_on_year": int, "said_on_month": str,
+            "target": str, "target_year": int, "target_month": str,
+            "statements": int, "documents": int, "sources": int, "publishers": str,
+            "earliest_document_id": str, "earliest_published": str,
+            "precise_document_id": str, "precise_statement_id": str, "quote": str,
+            "said_on_values": str, "target_values": str, "disagreement": int,
+            "seq": int, "previous_claim_id": str, "previous_stance": str, "is_current": int,
+        },
+        "pk": "id",
+        "not_null": {"company", "market", "stance"},
+        "foreign_keys": [("market", "markets", "code"), ("stance", "stances", "name")],
+    },
 }
 
 # Every column Datasette facets on gets an index; composite ones serve the canned queries.
@@ -114,6 +138,8 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("statements", ["said_on_year"]),
     ("statements", ["said_on_month"]),
     ("statements", ["target_year"]),
+    ("statements", ["target_month"]),
+    ("statements", ["claim_id"]),
     ("statements", ["said_on_start"]),
     ("statements", ["company", "market", "said_on_start"]),
     ("events", ["document_id"]),
@@ -127,6 +153,15 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("markets", ["kind"]),
     ("markets", ["parent"]),
     ("market_regions", ["region"]),
+    ("claims", ["company", "market", "seq"]),
+    ("claims", ["market"]),
+    ("claims", ["stance"]),
+    ("claims", ["speaker_type"]),
+    ("claims", ["said_on_year"]),
+    ("claims", ["first_said_on"]),
+    ("claims", ["effective_on"]),
+    ("claims", ["disagreement"]),
+    ("claims", ["is_current"]),
 ]
 
 FTS: dict[str, list[str]] = {
@@ -159,6 +194,87 @@ join documents on documents.id = statements.document_id
 left join markets on markets.code = statements.market
 order by statements.said_on_start desc, statements.company, statements.market
 """,
+    # Stance history (kb/timeline.py orders the claims of each company and
+    # market in time: seq, previous_stance, is_current).
+    "stance_history": """
+select
+  claims.company, claims.market, markets.name as market_name, claims.seq, claims.effective_on,
+  claims.first_said_on, claims.last_said_on, claims.said_on, claims.said_on_year,
+  claims.previous_stance, claims.stance,
+  case when claims.previous_stance is null then 'first'
+       when claims.previous_stance = claims.stance then 'same' else 'changed' end as change,
+  claims.speaker, claims.speaker_type, claims.target, claims.sources, claims.documents,
+  claims.publishers, claims.disagreement, claims.is_current, claims.quote,
+  claims.precise_document_id as document_id, claims.id as claim_id
+from claims
+left join markets on markets.code = claims.market
+where claims.seq is not null
+order by claims.company, claims.market, claims.seq
+""",
+    "stance_changes": """
+select
+  claims.company, claims.market, markets.name as market_name,
+  claims.previous_stance as from_stance, claims.stance as to_stance,
+  claims.effective_on as changed_on, claims.first_said_on as reported_on, claims.said_on_year,
+  claims.speaker, claims.speaker_type, claims.sources, claims.publishers, claims.quote,
+  claims.previous_claim_id as from_claim_id, claims.id as to_claim_id
+from claims
+left join markets on markets.code = claims.market
+where claims.previous_stance is not null and claims.previous_stance != claims.stance
+order by claims.effective_on desc, claims.company, claims.market
+""",
+    "current_stances": """
+select
+  claims.company, claims.market, markets.name as market_name, markets.kind as market_kind,
+  claims.stance, claims.effective_on as since, claims.first_said_on, claims.last_said_on, claims.said_on,
+  claims.target, claims.speaker, claims.speaker_type, claims.sources, claims.publishers,
+  (select count(*) from claims c2 where c2.company = claims.company and c2.market = claims.market
+     and c2.seq is not null) as claims_in_history,
+  claims.quote, claims.id as claim_id
+from claims
+left join markets on markets.code = claims.market
+where claims.is_current = 1
+order by claims.company, claims.market
+""",
+    # Region roll-up: every claim once per region its market counts under
+    # (a claim about DE appears under DE, europe, eu and global).
+    "regional_stance_history": """
+select
+  claims.company, market_regions.region, regions.name as region_name,
+  claims.market, markets.name as market_name, claims.effective_on, claims.first_said_on, claims.said_on_year,
+  claims.previous_stance, claims.stance, claims.speaker, claims.speaker_type,
+  claims.sources, claims.is_current, claims.quote, claims.id as claim_id
+from claims
+join market_regions on market_regions.market = claims.market
+left join markets on markets.code = claims.market
+left join markets regions on regions.code = market_regions.region
+where claims.seq is not null
+order by claims.company, market_regions.region, claims.effective_on, claims.seq
+""",
+    "regional_current_stances": """
+select company, region, region_name, market, market_name, stance, since, speaker, speaker_type,
+  sources, markets_with_claims, quote, claim_id
+from (
+  select
+    claims.company, market_regions.region, regions.name as region_name,
+    claims.market, markets.name as market_name, claims.stance,
+    claims.effective_on as since, claims.speaker, claims.speaker_type, claims.sources, claims.quote,
+    claims.id as claim_id,
+    count(*) over (partition by claims.company, market_regions.region)
+      as markets_with_claims,
+    row_number() over (
+      partition by claims.company, market_regions.region
+      order by claims.effective_on desc, claims.documents desc, claims.id
+    ) as rank
+  from claims
+  join market_regions on market_regions.market = claims.market
+  left join markets on markets.code = claims.market
+  left join markets regions on regions.code = market_regions.region
+  where claims.is_current = 1
+)
+where rank = 1
+order by company, region
+""",
 }
 
 
@@ -166,8 +282,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create whatever is missing: tables, indexes, full-text search, views, reference rows."""
     existing = set(db.table_names())
     with db.conn:
-        for name, spec in TABLES.items():
+        for name in _creation_order():
+            spec = TABLES[name]
             if name in existing:
+                _add_missing_columns(db, name, spec)
                 continue
             db[name].create(
                 spec["columns"],
@@ -185,6 +303,32 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         _load_reference_rows(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+
+def _creation_order() -> list[str]:
+    """TABLES in declaration order, except that a table comes after the tables its
+    foreign keys point to (sqlite-utils checks they exist), e.g. claims before statements."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...] = ()) -> None:
+        if name in order or name in path:
+            return
+        for fk in TABLES[name].get("foreign_keys", []):
+            if fk[1] != name and fk[1] in TABLES:
+                visit(fk[1], (*path, name))
+        order.append(name)
+
+    for name in TABLES:
+        visit(name)
+    return order
+
+
+def _add_missing_columns(db: sqlite_utils.Database, name: str, spec: dict[str, Any]) -> None:
+    """A database from an older version gains the columns added since (ALTER TABLE ADD
+    COLUMN: keeps full-text triggers, unlike transform(); no foreign key on them)."""
+    have = set(db[name].columns_dict)
+    for column, kind in spec["columns"].items():
+        if column not in have:
+            db[name].add_column(column, kind)
 
 def _load_reference_rows(db: sqlite_utils.Database) -> None:
     """Stances and markets are fixed vocabularies: upsert them on every open."""
