@@ -157,7 +157,7 @@ def extract(file: str, explain: bool) -> None:
 
 EXPORT_FIELDS = [
     "document", "document_id", "id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
-    "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence",
+    "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence", "claim_id",
 ]
 
 
@@ -171,8 +171,9 @@ def export(db_path: str, fmt: str, output) -> None:
     """Export every statement with the spec's fields plus its document.
 
     Each row has the fields of shared/spec/STATEMENTS.md, plus `document`
-    (the source file's name), `document_id`, the statement `id`, and the
-    quote's character offsets in the document text.
+    (the source file's name), `document_id`, the statement `id`, the
+    quote's character offsets in the document text, and `claim_id` (the
+    claim across sources it belongs to: the claims table).
 
     \b
     Examples:

@@ -11,7 +11,8 @@ select documents.name as document, statements.document_id, statements.id,
   statements.company, statements.market, statements.stance,
   statements.speaker, statements.speaker_role, statements.speaker_type,
   statements.said_on, statements.target, statements.target_qualifier,
-  statements.quote, statements.quote_start, statements.quote_end, statements.confidence
+  statements.quote, statements.quote_start, statements.quote_end, statements.confidence,
+  statements.claim_id
 from statements join documents on documents.id = statements.document_id
 order by statements.said_on_start, statements.document_id, statements.quote_start, statements.market
 """

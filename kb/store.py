@@ -69,6 +69,7 @@ def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
         "quote": s.quote, "quote_start": s.quote_start, "quote_end": s.quote_end,
         "confidence": s.confidence,
         "explain": json.dumps(s.explain, ensure_ascii=False) if s.explain else None,
+        "claim_id": None,  # assigned after the build by kb.timeline.recompute
     }
 
 
