@@ -26,7 +26,7 @@ CLAUSE_BREAK = re.compile(
     r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
 )
 ATTRIBUTIVE = re.compile(
-    r"\s+(?:[a-z-]+\s+){0,2}(?:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
+    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
     r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
     r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
     r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
@@ -150,17 +150,19 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if company is None:
             continue
         said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
-        target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance)
-        if stance == "no_plans" and qualifier == "until":
-            stance, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
-        elif stance == "plans" and target and said_on and target == said_on and len(target) == 10:
-            stance = "entered"  # "will start selling ... today"
         who, role, speaker_type = _speaker_fields(speaker, company)
+        base_stance = stance
         for market in picked:
             key = (company, market.code)
             if key in used_markets:
                 continue
             used_markets.add(key)
+            target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, base_stance, market)
+            stance = base_stance
+            if stance == "no_plans" and qualifier == "until":
+                stance, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
+            elif stance == "plans" and target and said_on and target == said_on and len(target) == 10:
+                stance = "entered"  # "will start selling ... today"
             confidence = _confidence(frame, action, speaker_type, subject_rule, market, sentence)
             out.append(Statement(
                 company=company, market=market.code, stance=stance,
@@ -401,14 +403,16 @@ def _speaker_fields(speaker: Attribution | None, company: str) -> tuple[str | No
 def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> tuple[str | None, str, Timex | None]:
     """The date the claim was made: a date on the reporting verb, else the publication date."""
     if speaker and speaker.verb_start >= 0:
-        for t in ctx.timexes:
-            if t.type not in ("DATE", "TIME") or not _concrete(t.value):
-                continue
-            near_after = speaker.verb_end <= t.start <= speaker.verb_end + 25
-            near_before = speaker.verb_start - 30 <= t.end <= speaker.verb_start and (
-                sentence.start <= t.start)
-            if near_after or near_before:
+        text = ctx.doc.text
+        concrete = [t for t in ctx.timexes if t.type in ("DATE", "TIME") and _concrete(t.value)
+                    and sentence.start <= t.start < sentence.end]
+        for t in concrete:  # "said on Monday", "wrote in his post today", "said in a letter on Monday"
+            gap = text[speaker.verb_end:t.start]
+            if speaker.verb_end <= t.start and len(gap) <= 60 and not re.search(r"[,;:]|\bthat\b", gap):
                 return t.value[:10], f"date by the reporting verb ({t.rule or t.type})", t
+        for t in concrete:  # "On Tuesday, Xiaomi said"
+            if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and re.match(r"\s*,", text[t.end:t.end + 2]):
+                return t.value[:10], f"date opening the reporting clause ({t.rule or t.type})", t
     if ctx.doc.published:
         return ctx.doc.published, "publication date", None
     return None, "no date known", None
@@ -419,26 +423,35 @@ def _concrete(value: str) -> bool:
 
 
 def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | None, sentence: Sentence,
-            ctx: Context, stance: str) -> tuple[str | None, str | None, str | None]:
-    """When the entry is to happen: a date in the action's clause, with its qualifier ("by 2030")."""
+            ctx: Context, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
+    """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030")."""
     begin = (frame or action).start
-    for t in ctx.timexes:
-        if t is said or t.type not in ("DATE",) or not (begin <= t.start < max(scope_end, action.end)):
-            continue
-        if t.value in ("PRESENT_REF",):
-            continue
-        if stance == "no_plans" and t.value == "PRESENT_REF":
-            continue
-        before = ctx.doc.text[max(sentence.start, t.start - 40):t.start]
-        q = QUALIFIERS.search(before)
-        qualifier = None
-        if q and q.group(1):
-            word = re.sub(r"\s+", " ", q.group(1).lower())
-            qualifier = QUALIFIER_NAMES.get(word)
-            if re.search(r"end\s+of\s+$", before) and qualifier is None:
-                qualifier = "by"
-        return t.value, qualifier, f"{t.rule or t.type}: {t.text!r}"
-    return None, None, None
+    end = max(scope_end, action.end)
+    candidates = [t for t in ctx.timexes if t is not said and t.type == "DATE" and begin <= t.start < end
+                  and t.value != "PRESENT_REF"]
+    chosen = None
+    if market is not None:
+        after = [t for t in ctx.timexes if t is not said and t.type == "DATE" and market.end <= t.start < sentence.end
+                 and t.value != "PRESENT_REF" and not CLAUSE_BREAK.search(ctx.doc.text, market.end, t.start)]
+        before = [t for t in candidates if t.start < market.start]
+        chosen = after[0] if after else (before[-1] if before else None)
+    elif candidates:
+        chosen = candidates[0]
+    if chosen is None:
+        # "In 1987 also, Commerzbank planned to open...": a date that opens the sentence
+        leading = [t for t in ctx.timexes if t is not said and t.type == "DATE" and sentence.start <= t.start < begin
+                   and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
+        chosen = leading[0] if leading else None
+    if chosen is None:
+        return None, None, None
+    before_text = ctx.doc.text[max(sentence.start, chosen.start - 40):chosen.start]
+    q = QUALIFIERS.search(before_text)
+    qualifier = None
+    if q and q.group(1):
+        qualifier = QUALIFIER_NAMES.get(re.sub(r"\s+", " ", q.group(1).lower()))
+        if re.search(r"end\s+of\s+$", before_text) and qualifier is None:
+            qualifier = "by"
+    return chosen.value, qualifier, f"{chosen.rule or chosen.type}: {chosen.text!r}"
 
 
 def _confidence(frame: Action | None, action: Action, speaker_type: str, subject_rule: str,
