@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the repo, so benchmarks/ingest.py never shadows ingest/
 
 from timeml import Counts, read_timeml, score  # noqa: E402
 

@@ -1,15 +1,19 @@
 """The TempEval-3 task A scorer of the benchmark (benchmarks/timeml.py), on hand-written TimeML."""
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from types import SimpleNamespace as S
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-from timeml import parse_timeml, score  # noqa: E402
+_spec = importlib.util.spec_from_file_location(
+    "benchmarks_timeml", Path(__file__).resolve().parent.parent / "benchmarks" / "timeml.py")
+timeml = importlib.util.module_from_spec(_spec)
+sys.modules["benchmarks_timeml"] = timeml
+_spec.loader.exec_module(timeml)
+parse_timeml, score = timeml.parse_timeml, timeml.score
 
 DOC = """<?xml version="1.0" ?>
 <TimeML>

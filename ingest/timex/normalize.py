@@ -88,7 +88,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     rtoks = _TOKEN.findall(right.lower())
     best: tuple[int, str] | None = None
 
-    def kind_at(tokens: list[str], i: int) -> str | None:
+    def kind_at(tokens: list[str], i: int, dist_of=lambda i: 0) -> str | None:
         w = tokens[i]
         two = w + " " + tokens[i + 1] if i + 1 < len(tokens) else ""
         three = two + " " + tokens[i + 2] if i + 2 < len(tokens) else ""
@@ -98,7 +98,8 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
             return None  # "will be held", "to be completed"
         if w in reporting:
             return "reporting"
-        if w in past or (near is None and len(w) > 4 and w.endswith("ed") and w not in ("need", "speed", "indeed", "proceed", "exceed")):
+        if w in past or ((near is None or dist_of(i) <= 3) and len(w) > 4 and w.endswith("ed")
+                         and w not in ("need", "speed", "indeed", "proceed", "exceed")):
             return "past"
         return None
 
@@ -106,7 +107,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
         nonlocal best
         found_reporting = None
         for dist, i in order:
-            k = kind_at(tokens, i)
+            k = kind_at(tokens, i, lambda _i, _d=dist: _d)
             if k == "reporting":
                 found_reporting = found_reporting or dist
                 continue
@@ -429,20 +430,18 @@ def norm_date(ctx: Context, g: dict, params: dict) -> Result | None:
 
 
 def _anchor_quarter_year(ctx: Context, qn: int) -> int | None:
-    if ctx.state.last_quarter and ctx.state.last_quarter[:4].isdigit():
-        # stay in the year the document is talking about
-        ly = int(ctx.state.last_quarter[:4])
-        if ctx.dct is None or abs(ly - ctx.dct.year) <= 1:
-            return ly
+    """Year of "the third quarter": the DCT's, or the year before for a quarter
+    still to come that the sentence puts in the past, or when the document is
+    already talking about last year's quarters."""
     if ctx.dct is None:
         return None
     cq = quarter_of(ctx.dct)
-    tense = ctx.tense()
-    if tense == "past" and qn > cq:
-        return ctx.dct.year - 1
-    if tense == "future" and qn < cq - 1:
-        return ctx.dct.year + 1
-    return ctx.dct.year
+    year = ctx.dct.year
+    if qn > cq:
+        lq = ctx.state.last_quarter
+        if ctx.strong_tense() == "past" or (lq and lq[:4].isdigit() and int(lq[:4]) == year - 1):
+            return year - 1
+    return year
 
 
 def _y(year: int | None) -> str:
@@ -622,6 +621,14 @@ def norm_anaphoric(ctx: Context, g: dict, params: dict) -> Result | None:
     unit = (g.get("unit") or "").lower()
     text = ctx.text[ctx.start:ctx.end].lower()
     d = ctx.dct
+    if unit in ("quarter", "period"):
+        m = _ENDED.match(ctx.text, ctx.end)
+        if m:
+            month = _lookup(ctx.words["months"], m.group("month"))
+            if month:
+                year = int(m.group("year")) if m.group("year") else anchor_year(ctx, month, int(m.group("day")))
+                if year:
+                    return "DATE", f"{year:04d}-Q{(month - 1) // 3 + 1}", None
     if unit == "quarter":
         if "current" in text or "this" in text:
             return "DATE", shift(ctx, "Q", 0), None
@@ -643,8 +650,11 @@ def norm_anaphoric(ctx: Context, g: dict, params: dict) -> Result | None:
     return None
 
 
+_ENDED = re.compile(r"\s+(?:that\s+|which\s+)?(?:ended|ending|ends|that\s+ended)\s+(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?")
+
+
 def norm_the_year(ctx: Context, g: dict, params: dict) -> Result | None:
-    return "DURATION", "P1Y", None
+    return "DATE", shift(ctx, "Y", 0), None
 
 
 def norm_year_end(ctx: Context, g: dict, params: dict) -> Result | None:
@@ -701,6 +711,9 @@ def norm_duration(ctx: Context, g: dict, params: dict) -> Result | None:
     unitw = (g.get("unit") or "").lower()
     if unitw == "second" and numtext in ("a", "an", "one"):
         return None
+    if code == "Q" and (numtext in ("a", "an", "one") or (numtext == "three" and "-" in ctx.text[ctx.start:ctx.end])
+                        or re.match(r"\s+of\b", ctx.text[ctx.end:ctx.end + 4])):
+        return None  # "a quarter of", "three-quarters of": fractions
     if params.get("vague"):
         return "DURATION", duration_value(None, code), None
     n = parse_number(g.get("num"), ctx.lex)
@@ -758,6 +771,11 @@ def norm_time(ctx: Context, g: dict, params: dict) -> Result | None:
         wd = weekday_num(ctx, g["wd"])
         day = resolve_weekday(ctx, wd, None) if wd else None
         dv = day.isoformat() if day else f"XXXX-WXX-{wd}"
+    elif g.get("month") and g.get("day"):
+        res = norm_date(ctx, {"month": g["month"], "day": g["day"]}, {})
+        if res is None:
+            return None
+        dv = res[1]
     elif g.get("dayrel"):
         n = _DAYREL.get(g["dayrel"].lower(), 0)
         dv = (d + dt.timedelta(days=n)).isoformat() if d else "XXXX-XX-XX"

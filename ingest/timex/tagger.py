@@ -11,7 +11,7 @@ from .types import Timex
 _DCT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATE_MODS = {"START", "END", "MID"}
 # rules whose values become the discourse reference ("the quarter" after "the third quarter of 1989")
-_SETS_REFERENCE = {"date", "relative_unit", "month_relative_year", "relative_named"}
+_SETS_REFERENCE = {"date", "relative_unit", "month_relative_year", "relative_named", "anaphoric"}
 
 
 def parse_dct(dct) -> dt.date | None:
@@ -106,7 +106,7 @@ def tag_text(text: str, dct=None) -> list[Timex]:
         # a modifier just before the expression ("the end of", "late", "nearly")
         next_start = chosen[idx + 1][0] if idx + 1 < len(chosen) else len(text)
         left = text[max(prev_end, s - 40):s]
-        mm = lex.modifier_regex.search(left)
+        mm = lex.modifier_regex.search(left) if rule.norm != "weekday" else None
         if mm:
             word = re.sub(r"[\s-]+$", "", re.sub(r"\s+", " ", mm.group("mod").lower()))
             spec = lex.modifiers.get(word) or lex.modifiers.get(word + "-")
