@@ -1,6 +1,7 @@
 """`kb build`: read files, extract in worker processes, store one document at a time."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -8,9 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.extract import extract
+from ingest.fingerprint import canonical_url, normalized_text_hash
 from ingest.readers import PartialReadError, read_path, supported
 from ingest.records import Extraction, ReadError
 
+from .corrections import Corrections, CorrectionsError, default_path, load_corrections
+from .corrections import apply as apply_corrections
 from .schema import open_db
 from .store import Batch, delete_document, refresh_companies, save_extraction, stored_hashes
 from .timeline import recompute as recompute_claims
@@ -29,7 +33,11 @@ class BuildReport:
     pruned: int = 0
     statements: int = 0
     events: int = 0
+    duplicates: int = 0  # documents not stored because an equal one is (same canonical URL or text)
+    corrections_failed: int = 0  # corrections that could not be applied (an add whose quote is gone)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    corrections: Corrections = field(default_factory=Corrections, repr=False)  # what this build applies
 
     def summary(self) -> str:
         parts = [
@@ -37,7 +45,12 @@ class BuildReport:
         ]
         if self.pruned:
             parts[0] += f", {self.pruned} pruned"
+        if self.duplicates:
+            parts[0] += f", {self.duplicates} duplicates"
         parts.append(f"stored from new and changed documents: {self.statements} statements, {self.events} events")
+        if self.corrections.items or self.corrections_failed:
+            parts.append(f"corrections: {len(self.corrections.items)} in {self.corrections.path}"
+                         + (f", {self.corrections_failed} failed" if self.corrections_failed else ""))
         return "\n".join(parts)
 
 
@@ -99,30 +112,46 @@ def build_paths(
     workers: int | None = None,
     prune: bool = False,
     on_file: Callable[[str, str | None], None] | None = None,
+    corrections: str | Path | None = None,
 ) -> BuildReport:
     """Ingest files and folders into the database at `db_path`; returns what happened.
 
     `on_file(path, error)` is called after each file (for progress and error lines).
+    `corrections`: the corrections file (default: corrections.yaml next to the
+    database, if there is one); a bad one raises CorrectionsError before anything is stored.
     """
+    if corrections is None and default_path(db_path).exists():
+        corrections = default_path(db_path)
+    if corrections is not None and not Path(corrections).exists():
+        raise CorrectionsError(f"{corrections}: corrections file not found")
+    loaded = load_corrections(corrections)
     db = open_db(db_path)
     known = stored_hashes(db)
     files = list(iter_files(paths))
-    report = BuildReport()
+    # A document whose corrections changed since it was stored is extracted again (not skipped).
+    stale = {doc_id: path for doc_id, path, url, digest in
+             db.conn.execute("select id, path, url, corrections_hash from documents")
+             if loaded.digest(doc_id, url) != digest}
+    listed = {str(f) for f in files}
+    files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and Path(p).is_file()]
+    worker_known = {k: v for k, v in known.items() if k not in stale}
+    report = BuildReport(corrections=loaded)
     seen: set[str] = set()
     workers = workers or default_workers()
     if workers > 1 and len(files) > 1:
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(known,)) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(worker_known,)) as pool:
             results = pool.imap(process_file, files, chunksize=8)
             _store_results(db, results, known, seen, report, on_file)
     else:
-        _init_worker(known)
+        _init_worker(worker_known)
         _store_results(db, map(process_file, files), known, seen, report, on_file)
     if prune:
         for doc_id, path in db.conn.execute("select id, path from documents").fetchall():
             if doc_id not in seen and not Path(path).exists():
                 delete_document(db, doc_id)
                 report.pruned += 1
+    _check_corrections(db, loaded, report)
     refresh_companies(db)
     recompute_claims(db)
     db.close()
@@ -147,13 +176,30 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
                 continue
             doc_id = item.document.id
             if doc_id in seen:
-                # Two files claim the same id: keep the first, report the second.
+                if _stored_text_hash(db, doc_id) == normalized_text_hash(item.document.text):
+                    _add_path(db, doc_id, item.document.path)  # the same article saved twice
+                    report.duplicates += 1
+                    continue
+                # Two files claim the same id for different texts: keep the first, report the second.
                 report.failed += 1
                 report.errors.append((path, f"document id {doc_id!r} already used by another file in this build"))
                 continue
+            if doc_id not in known:
+                original = _find_duplicate(db, item.document)
+                if original is not None:
+                    _add_path(db, original, item.document.path)
+                    report.duplicates += 1
+                    continue
             seen.add(doc_id)
+            applied = apply_corrections(item, report.corrections)
+            report.warnings.extend((path, w) for w in applied.warnings)
+            report.errors.extend((path, e) for e in applied.errors)
+            report.corrections_failed += len(applied.errors)
+            item = applied.extraction
+            old_paths = _stored_paths(db, doc_id) if doc_id in known else []
             try:
                 save_extraction(db, item, batch)
+                _after_save(db, item.document, old_paths, report.corrections)
             except Exception as e:
                 report.failed += 1
                 report.errors.append((path, f"could not store document {doc_id!r}: {type(e).__name__}: {e}"))
@@ -166,3 +212,52 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
             report.events += len(item.events)
         if on_file:
             on_file(path, error)
+
+
+def _stored_text_hash(db, doc_id: str) -> str | None:
+    row = db.conn.execute("select text_hash from documents where id = ?", [doc_id]).fetchone()
+    return row[0] if row else None
+
+
+def _find_duplicate(db, doc) -> str | None:
+    """The id of a stored document with the same canonical URL or normalized text, if any."""
+    url = canonical_url(doc.url)
+    row = db.conn.execute(
+        "select id from documents where id != ? and (text_hash = ? or (? is not null and canonical_url = ?))"
+        " order by id limit 1",
+        [doc.id, normalized_text_hash(doc.text), url, url],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _stored_paths(db, doc_id: str) -> list[str]:
+    row = db.conn.execute("select paths from documents where id = ?", [doc_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
+def _add_path(db, doc_id: str, path: str) -> None:
+    paths = _stored_paths(db, doc_id)
+    if path not in paths:
+        db.conn.execute("update documents set paths = ? where id = ?",
+                        [json.dumps([*paths, path], ensure_ascii=False), doc_id])
+
+
+def _after_save(db, doc, old_paths: list[str], corrections: Corrections) -> None:
+    """Keep the paths of duplicates seen in earlier builds; remember which corrections were applied."""
+    paths = [doc.path, *(p for p in old_paths if p != doc.path)]
+    digest = corrections.digest(doc.id, doc.url)
+    if len(paths) > 1 or digest is not None:
+        db.conn.execute("update documents set paths = ?, corrections_hash = ? where id = ?",
+                        [json.dumps(paths, ensure_ascii=False), digest, doc.id])
+
+
+def _check_corrections(db, corrections: Corrections, report: BuildReport) -> None:
+    """Warn about corrections naming a document the database does not have."""
+    for c in corrections.items:
+        if c.document is not None:
+            found = db.conn.execute("select 1 from documents where id = ?", [c.document]).fetchone()
+        else:
+            found = db.conn.execute("select 1 from documents where canonical_url = ?", [c.url]).fetchone()
+        if not found:
+            what = f"document {c.document!r}" if c.document is not None else f"url {c.url!r}"
+            report.warnings.append((str(corrections.path), f"line {c.line}: {c.describe()}: unknown {what}"))

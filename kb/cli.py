@@ -42,7 +42,10 @@ def cli() -> None:
               help="Processes extracting in parallel (default: all cores).")
 @click.option("--prune", is_flag=True, help="Also remove documents whose source file no longer exists.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
-def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool, quiet: bool) -> None:
+@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
+              help="Corrections file (default: corrections.yaml next to the database, if present).")
+def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool, quiet: bool,
+          corrections_path: str | None) -> None:
     """Ingest articles from files and folders (recursively) into the database.
 
     With no PATHS, ingests the bundled example articles. Reads Markdown or
@@ -59,8 +62,13 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
       kb build
       kb build articles/ --db market.db
       kb build articles/ --prune
+      kb build articles/ --corrections my-corrections.yaml
+
+    Corrections (reject, fix or add statements; see the README) are applied
+    on every build; a document whose corrections changed is extracted again.
     """
     from .build import EXAMPLES, build_paths, iter_files
+    from .corrections import CorrectionsError
 
     if not paths:
         paths = (str(EXAMPLES),)
@@ -77,15 +85,21 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
                 if not show_progress:
                     click.echo(f"error: {path}: {error}", err=True)
 
-        report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file)
+        try:
+            report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file,
+                                 corrections=corrections_path)
+        except CorrectionsError as e:
+            raise click.ClickException(str(e)) from None
     if show_progress:
         for path, error in errors:
             click.echo(f"error: {path}: {error}", err=True)
     for path, error in report.errors:
         if (path, error) not in errors:
             click.echo(f"error: {path}: {error}", err=True)
+    for path, warning in report.warnings:
+        click.echo(f"warning: {path}: {warning}", err=True)
     click.echo(report.summary())
-    if report.failed:
+    if report.failed or report.corrections_failed:
         sys.exit(1)
 
 
@@ -158,6 +172,7 @@ def extract(file: str, explain: bool) -> None:
 EXPORT_FIELDS = [
     "document", "document_id", "id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
     "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence", "claim_id",
+    "corrected", "corrections",
 ]
 
 
@@ -167,13 +182,18 @@ EXPORT_FIELDS = [
               help="Output format.")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="Write to this file instead of standard output.")
-def export(db_path: str, fmt: str, output) -> None:
+@click.option("--corrections", "corrections", type=click.Choice(["include", "exclude", "only"]),
+              default="include", show_default=True,
+              help="Corrected and added statements: include them, leave them out, or export only them.")
+def export(db_path: str, fmt: str, output, corrections: str) -> None:
     """Export every statement with the spec's fields plus its document.
 
     Each row has the fields of shared/spec/STATEMENTS.md, plus `document`
     (the source file's name), `document_id`, the statement `id`, the
     quote's character offsets in the document text, and `claim_id` (the
-    claim across sources it belongs to: the claims table).
+    claim across sources it belongs to: the claims table), `corrected` (1 when
+    the corrections file changed or added the statement) and `corrections`
+    (JSON: field -> value before the correction).
 
     \b
     Examples:
@@ -185,7 +205,7 @@ def export(db_path: str, fmt: str, output) -> None:
     if not Path(db_path).exists():
         raise click.BadParameter(f"{db_path} does not exist; run `kb build --db {db_path}` first",
                                  param_hint="--db")
-    rows = export_rows(db_path)
+    rows = export_rows(db_path, corrections=corrections)
     if fmt == "jsonl":
         for row in rows:
             output.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -12,17 +12,29 @@ select documents.name as document, statements.document_id, statements.id,
   statements.speaker, statements.speaker_role, statements.speaker_type,
   statements.said_on, statements.target, statements.target_qualifier,
   statements.quote, statements.quote_start, statements.quote_end, statements.confidence,
-  statements.claim_id
+  statements.claim_id, statements.corrected, statements.corrections
 from statements join documents on documents.id = statements.document_id
+{where}
 order by statements.said_on_start, statements.document_id, statements.quote_start, statements.market
 """
 
 
-def export_rows(db_path: str | Path) -> Iterator[dict]:
-    """Every statement as a dict, in said_on order."""
+CORRECTIONS_FILTER = {
+    "include": "",
+    "exclude": "where coalesce(statements.corrected, 0) = 0",
+    "only": "where statements.corrected = 1",
+}
+
+
+def export_rows(db_path: str | Path, corrections: str = "include") -> Iterator[dict]:
+    """Every statement as a dict, in said_on order.
+
+    `corrections`: "include" (default), "exclude" (leave out statements that
+    corrections.yaml changed or added) or "only" (just those).
+    """
     db = open_db(db_path)
     try:
-        cursor = db.conn.execute(EXPORT_SQL)
+        cursor = db.conn.execute(EXPORT_SQL.format(where=CORRECTIONS_FILTER[corrections]))
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield dict(zip(names, row))

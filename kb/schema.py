@@ -64,6 +64,10 @@ TABLES: dict[str, dict[str, Any]] = {
             "publisher": str, "author": str, "published": str, "published_year": int,
             "content_hash": str, "text": str, "meta": str, "statements": int, "events": int,
             "ingested_at": str,
+            # Duplicate detection (kb/build.py): one row per article, every file that had it in `paths`.
+            "canonical_url": str, "text_hash": str, "paths": str,
+            # Hash of the corrections that apply to this document (kb/corrections.py).
+            "corrections_hash": str,
         },
         "pk": "id",
     },
@@ -78,6 +82,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "confidence": float, "explain": str,
             # Set by kb.timeline.recompute after each build (store writes None).
             "claim_id": str,
+            # kb/corrections.py: 1 when corrections.yaml changed or added this statement;
+            # `corrections` is JSON: field -> value before the correction.
+            "corrected": int, "corrections": str,
         },
         "pk": "id",
         "not_null": {"document_id", "company", "market", "stance", "quote"},
@@ -140,6 +147,9 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("statements", ["target_year"]),
     ("statements", ["target_month"]),
     ("statements", ["claim_id"]),
+    ("statements", ["corrected"]),
+    ("documents", ["canonical_url"]),
+    ("documents", ["text_hash"]),
     ("statements", ["said_on_start"]),
     ("statements", ["company", "market", "said_on_start"]),
     ("events", ["document_id"]),

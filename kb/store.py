@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from ingest.dates import timex_fields
+from ingest.fingerprint import canonical_url, normalized_text_hash
 from ingest.records import Document, Event, Extraction, Statement
 
 from .schema import TABLES
@@ -56,12 +57,17 @@ def document_row(doc: Document, n_statements: int, n_events: int) -> dict[str, A
         "meta": json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None,
         "statements": n_statements, "events": n_events,
         "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "canonical_url": canonical_url(doc.url), "text_hash": normalized_text_hash(doc.text),
+        "paths": json.dumps([doc.path], ensure_ascii=False),
+        "corrections_hash": None,  # set by kb.build when corrections apply to this document
     }
 
 
 def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
+    # kb.corrections marks corrected statements: their id stays the one of the extracted values.
+    fix = getattr(s, "kb_correction", None)
     return {
-        "id": statement_id(document_id, s), "document_id": document_id,
+        "id": fix["id"] if fix else statement_id(document_id, s), "document_id": document_id,
         "company": s.company, "market": s.market, "stance": s.stance,
         "speaker": s.speaker, "speaker_role": s.speaker_role, "speaker_type": s.speaker_type,
         **_date_row("said_on", s.said_on), **_date_row("target", s.target),
@@ -70,6 +76,8 @@ def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
         "confidence": s.confidence,
         "explain": json.dumps(s.explain, ensure_ascii=False) if s.explain else None,
         "claim_id": None,  # assigned after the build by kb.timeline.recompute
+        "corrected": 1 if fix else 0,
+        "corrections": json.dumps(fix["original"], ensure_ascii=False) if fix else None,
     }
 
 
@@ -89,7 +97,7 @@ def _values(table: str, rows: Iterable[dict[str, Any]]) -> list[tuple]:
 def save_extraction(db: sqlite_utils.Database, extraction: Extraction) -> None:
     """Replace everything stored for this document with this extraction, atomically."""
     doc = extraction.document
-    statements = {statement_id(doc.id, s): statement_row(doc.id, s) for s in extraction.statements}
+    statements = {row["id"]: row for row in (statement_row(doc.id, s) for s in extraction.statements)}
     events = {event_id(doc.id, e): event_row(doc.id, e) for e in extraction.events}
     companies = _company_aliases(extraction)
     conn = db.conn
