@@ -307,7 +307,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db[table].create_index(columns, if_not_exists=True)
         for table, columns in FTS.items():
             if not db[table].detect_fts():
-                db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+                db[table].enable_fts(columns, create_triggers=False, tokenize="porter")
+        restore_fts(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip(), replace=True)
         _load_reference_rows(db)
@@ -339,6 +340,7 @@ def _add_missing_columns(db: sqlite_utils.Database, name: str, spec: dict[str, A
     for column, kind in spec["columns"].items():
         if column not in have:
             db[name].add_column(column, kind)
+
 
 def _load_reference_rows(db: sqlite_utils.Database) -> None:
     """Stances and markets are fixed vocabularies: upsert them on every open."""
@@ -373,6 +375,62 @@ def _region_ancestors(code: str, data: dict) -> list[str]:
         out.append(parent)
         parent = data[parent].parent if parent in data else None
     return out
+
+
+def fts_triggers(table: str) -> dict[str, str]:
+    """The triggers that keep `{table}_fts` in step with `table` (external-content FTS5).
+
+    Like sqlite-utils' own, except that the update trigger fires only when an
+    indexed column changes: setting statements.claim_id after every build must
+    not re-index every quote.
+    """
+    fts, columns = f"{table}_fts", FTS[table]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    old = ", ".join(f'old."{c}"' for c in columns)
+    insert = f'INSERT INTO "{fts}" (rowid, {cols}) VALUES (new.rowid, {new});'
+    delete = f'INSERT INTO "{fts}" ("{fts}", rowid, {cols}) VALUES(\'delete\', old.rowid, {old});'
+    return {
+        f"{table}_ai": f'CREATE TRIGGER "{table}_ai" AFTER INSERT ON "{table}" BEGIN\n  {insert}\nEND',
+        f"{table}_ad": f'CREATE TRIGGER "{table}_ad" AFTER DELETE ON "{table}" BEGIN\n  {delete}\nEND',
+        f"{table}_au": f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {cols} ON "{table}" BEGIN\n  {delete}\n  {insert}\nEND',
+    }
+
+
+def defer_fts(db: sqlite_utils.Database) -> None:
+    """Drop the full-text triggers for a bulk load (`restore_fts` rebuilds the index after it).
+
+    Indexing once after the load costs about a fifth of indexing row by row.
+    If the process dies before `restore_fts`, the next `open_db` finds the
+    triggers missing and rebuilds then: the index is never silently stale
+    for long, and the stored documents themselves are unaffected.
+    """
+    with db.conn:
+        for table in FTS:
+            for name in fts_triggers(table):
+                db.conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
+def restore_fts(db: sqlite_utils.Database) -> bool:
+    """Make the full-text triggers exactly `fts_triggers`; where any was missing, rebuild the
+    index from its table first (one transaction). Returns True when it rebuilt something."""
+    rebuilt = False
+    with db.conn:
+        for table in FTS:
+            wanted = fts_triggers(table)
+            have = dict(db.conn.execute(
+                "select name, sql from sqlite_master where type = 'trigger' and tbl_name = ?", [table]).fetchall())
+            if all(have.get(name) == sql for name, sql in wanted.items()):
+                continue
+            for name in wanted:
+                if name in have:
+                    db.conn.execute(f'DROP TRIGGER "{name}"')
+            if any(name not in have for name in wanted):
+                db.conn.execute(f'INSERT INTO "{table}_fts"("{table}_fts") VALUES (\'rebuild\')')
+                rebuilt = True
+            for sql in wanted.values():
+                db.conn.execute(sql)
+    return rebuilt
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

@@ -1,14 +1,19 @@
-"""Writing extractions to the database: one transaction per document.
+"""Writing extractions to the database: each document atomically.
 
-Rows are written with plain `executemany` on the schema's own column lists,
-inside one `with conn:` block, so a document's old rows are replaced by its
-new ones all at once or not at all.
+Rows are written with plain `executemany` on the schema's own column lists.
+On its own, `save_extraction` is one transaction (`with conn:`); inside a
+`Batch` (what `kb build` uses) it is one SAVEPOINT within a transaction that
+commits every few hundred documents, so a document's old rows are replaced by
+its new ones all at once or not at all, and a killed build loses at most the
+uncommitted batch, never part of a document.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import time
+from functools import lru_cache
 from typing import Any, Iterable
 
 import sqlite_utils
@@ -17,14 +22,16 @@ from ingest.dates import timex_fields
 from ingest.fingerprint import canonical_url, normalized_text_hash
 from ingest.records import Document, Event, Extraction, Statement
 
-from .schema import TABLES
+from .schema import TABLES, defer_fts, restore_fts
 
 
+@lru_cache(maxsize=None)
 def _insert_sql(table: str, verb: str = "insert") -> str:
     cols = list(TABLES[table]["columns"])
     return f"{verb} into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})"
 
 
+@lru_cache(maxsize=None)
 def _upsert_sql(table: str) -> str:
     cols = list(TABLES[table]["columns"])
     pk = TABLES[table]["pk"]
@@ -94,20 +101,106 @@ def _values(table: str, rows: Iterable[dict[str, Any]]) -> list[tuple]:
     return [tuple(row[c] for c in cols) for row in rows]
 
 
-def save_extraction(db: sqlite_utils.Database, extraction: Extraction) -> None:
-    """Replace everything stored for this document with this extraction, atomically."""
+def save_extraction(db: sqlite_utils.Database, extraction: Extraction, batch: "Batch | None" = None) -> None:
+    """Replace everything stored for this document with this extraction, atomically.
+
+    Alone: one transaction. With `batch` (an open `Batch` on this database):
+    one savepoint in the batch's transaction, rolled back alone if it fails.
+    """
     doc = extraction.document
     statements = {row["id"]: row for row in (statement_row(doc.id, s) for s in extraction.statements)}
     events = {event_id(doc.id, e): event_row(doc.id, e) for e in extraction.events}
     companies = _company_aliases(extraction)
+    document = _values("documents", [document_row(doc, len(statements), len(events))])[0]
     conn = db.conn
-    with conn:
-        conn.execute("delete from statements where document_id = ?", [doc.id])
-        conn.execute("delete from events where document_id = ?", [doc.id])
-        _merge_companies(conn, companies)
-        conn.execute(_upsert_sql("documents"), _values("documents", [document_row(doc, len(statements), len(events))])[0])
-        conn.executemany(_insert_sql("statements"), _values("statements", statements.values()))
-        conn.executemany(_insert_sql("events"), _values("events", events.values()))
+    if batch is None:
+        with conn:
+            _write(conn, doc.id, document, statements, events, _merge_companies(conn, companies))
+        return
+    batch.begin()
+    conn.execute("savepoint kb_document")
+    try:
+        updates = _merge_companies(conn, companies, batch.companies)
+        _write(conn, doc.id, document, statements, events, updates)
+    except BaseException:
+        conn.execute("rollback to kb_document")
+        conn.execute("release kb_document")
+        raise
+    conn.execute("release kb_document")
+    batch.companies.update((name, aliases) for name, (aliases, _) in updates.items())
+    batch.written()
+
+
+def _write(conn, doc_id: str, document: tuple, statements: dict, events: dict, companies: dict) -> None:
+    conn.execute("delete from statements where document_id = ?", [doc_id])
+    conn.execute("delete from events where document_id = ?", [doc_id])
+    _write_companies(conn, companies)
+    conn.execute(_upsert_sql("documents"), document)
+    conn.executemany(_insert_sql("statements"), _values("statements", statements.values()))
+    conn.executemany(_insert_sql("events"), _values("events", events.values()))
+
+
+class Batch:
+    """Many documents per transaction, each in its own savepoint (see `save_extraction`).
+
+    Commits every `docs` documents or `seconds` seconds, whichever comes first,
+    so readers (Datasette on the WAL database) see whole documents appear
+    steadily; a killed process loses only the uncommitted batch. Knows the
+    stored companies, so saving a document needs no SELECT for them.
+
+        with Batch(db) as batch:
+            for extraction in extractions:
+                save_extraction(db, extraction, batch)
+    """
+
+    def __init__(self, db: sqlite_utils.Database, docs: int = 500, seconds: float = 1.0,
+                 defer_fts_after: int | None = None):
+        self.db, self.conn = db, db.conn
+        self.max_docs, self.max_seconds = docs, seconds
+        self.pending = 0
+        self.total = 0
+        self.started = 0.0
+        self.companies: dict[str, set[str]] = {}
+        # A bulk load: after this many documents, stop indexing row by row and rebuild at the end.
+        self.defer_fts_after = defer_fts_after
+        self.fts_deferred = False
+
+    def __enter__(self) -> "Batch":
+        if self.conn.in_transaction:
+            self.conn.commit()
+        self.companies = {
+            name: set(json.loads(aliases or "[]"))
+            for name, aliases in self.conn.execute("select name, aliases from companies")
+        }
+        return self
+
+    def begin(self) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("begin")
+            self.started = time.monotonic()
+
+    def written(self) -> None:
+        self.pending += 1
+        self.total += 1
+        if self.pending >= self.max_docs or time.monotonic() - self.started >= self.max_seconds:
+            self.commit()
+        if (self.defer_fts_after is not None and not self.fts_deferred
+                and self.total >= self.defer_fts_after):
+            self.commit()
+            defer_fts(self.db)
+            self.fts_deferred = True
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.commit()
+        self.pending = 0
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Whole documents only ever reach the transaction: commit them even on error.
+        self.commit()
+        if self.fts_deferred:
+            restore_fts(self.db)
+            self.fts_deferred = False
 
 
 def _company_aliases(extraction: Extraction) -> dict[str, set[str]]:
@@ -120,18 +213,33 @@ def _company_aliases(extraction: Extraction) -> dict[str, set[str]]:
     return names
 
 
-def _merge_companies(conn, companies: dict[str, set[str]]) -> None:
-    """Insert new companies and add newly seen aliases to known ones."""
+def _merge_companies(conn, companies: dict[str, set[str]],
+                     known_companies: dict[str, set[str]] | None = None) -> dict[str, tuple[set[str], bool]]:
+    """What to write for these companies: name -> (all aliases, is new); unchanged ones left out.
+
+    `known_companies` (name -> aliases already stored) saves a SELECT per company.
+    """
+    out: dict[str, tuple[set[str], bool]] = {}
     for name, aliases in companies.items():
-        row = conn.execute("select aliases from companies where name = ?", [name]).fetchone()
-        if row is None:
-            conn.execute("insert into companies (name, aliases) values (?, ?)",
-                         [name, json.dumps(sorted(aliases), ensure_ascii=False)])
-            continue
-        known = set(json.loads(row[0] or "[]"))
-        if not aliases <= known:
-            conn.execute("update companies set aliases = ? where name = ?",
-                         [json.dumps(sorted(known | aliases), ensure_ascii=False), name])
+        if known_companies is not None:
+            known = known_companies.get(name)
+        else:
+            row = conn.execute("select aliases from companies where name = ?", [name]).fetchone()
+            known = None if row is None else set(json.loads(row[0] or "[]"))
+        if known is None:
+            out[name] = (set(aliases), True)
+        elif not aliases <= known:
+            out[name] = (known | aliases, False)
+    return out
+
+
+def _write_companies(conn, updates: dict[str, tuple[set[str], bool]]) -> None:
+    for name, (aliases, new) in updates.items():
+        value = json.dumps(sorted(aliases), ensure_ascii=False)
+        if new:
+            conn.execute("insert into companies (name, aliases) values (?, ?)", [name, value])
+        else:
+            conn.execute("update companies set aliases = ? where name = ?", [value, name])
 
 
 def delete_document(db: sqlite_utils.Database, document_id: str) -> None:
