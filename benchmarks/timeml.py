@@ -81,39 +81,64 @@ def read_timeml(path) -> Document:
     return parse_timeml(p.read_text(encoding="utf-8"), p.name)
 
 
+_KINDS = ("strict", "relaxed", "type_ok", "value_ok")
+
+
 @dataclass
 class Counts:
-    """Counts for one slice (overall, one type, one corpus)."""
+    """Counts for one slice (overall, one type, one corpus).
+
+    Correct pairs are counted twice: on the gold side (for recall) and on the
+    system side (for precision). Overall and per corpus the two are equal;
+    per type, a pair counts for recall under the gold type and for precision
+    under the system's type.
+    """
 
     gold: int = 0
     system: int = 0
-    strict: int = 0
-    relaxed: int = 0
-    type_ok: int = 0
-    value_ok: int = 0
+    g: dict = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
+    s: dict = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
 
     def add(self, other: "Counts") -> None:
-        for k in ("gold", "system", "strict", "relaxed", "type_ok", "value_ok"):
-            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.gold += other.gold
+        self.system += other.system
+        for k in _KINDS:
+            self.g[k] += other.g[k]
+            self.s[k] += other.s[k]
 
-    @staticmethod
-    def _prf(correct: int, system: int, gold: int) -> tuple[float, float, float]:
-        p = correct / system if system else 0.0
-        r = correct / gold if gold else 0.0
+    @property
+    def strict(self) -> int:
+        return self.g["strict"]
+
+    @property
+    def relaxed(self) -> int:
+        return self.g["relaxed"]
+
+    @property
+    def type_ok(self) -> int:
+        return self.g["type_ok"]
+
+    @property
+    def value_ok(self) -> int:
+        return self.g["value_ok"]
+
+    def _prf(self, kind: str) -> tuple[float, float, float]:
+        p = self.s[kind] / self.system if self.system else 0.0
+        r = self.g[kind] / self.gold if self.gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
         return p, r, f
 
     def strict_prf(self):
-        return self._prf(self.strict, self.system, self.gold)
+        return self._prf("strict")
 
     def relaxed_prf(self):
-        return self._prf(self.relaxed, self.system, self.gold)
+        return self._prf("relaxed")
 
     def type_prf(self):
-        return self._prf(self.type_ok, self.system, self.gold)
+        return self._prf("type_ok")
 
     def value_prf(self):
-        return self._prf(self.value_ok, self.system, self.gold)
+        return self._prf("value_ok")
 
 
 @dataclass
@@ -172,8 +197,8 @@ def align(gold: list, system: list) -> list[Match]:
 def score(gold: list, system: list) -> tuple[Counts, dict[str, Counts], list[Match]]:
     """Score one document. Returns overall counts, counts per type, and the alignment.
 
-    Per type: gold items count under their gold type, system items under their
-    system type; a match counts under the gold type.
+    Per type: gold items and recall count under the gold type, system items
+    and precision under the system's type.
     """
     total = Counts(gold=len(gold), system=len(system))
     by_type: dict[str, Counts] = {}
@@ -189,10 +214,12 @@ def score(gold: list, system: list) -> tuple[Counts, dict[str, Counts], list[Mat
     for m in matches:
         if m.gold is None or m.system is None:
             continue
-        c = bucket(m.gold.type)
-        for x in (total, c):
-            x.relaxed += 1
-            x.strict += m.strict
-            x.type_ok += m.gold.type == m.system.type
-            x.value_ok += m.gold.value == m.system.value
+        ok = {"strict": int(m.strict), "relaxed": 1, "type_ok": int(m.gold.type == m.system.type),
+              "value_ok": int(m.gold.value == m.system.value)}
+        gb, sb = bucket(m.gold.type), bucket(m.system.type)
+        for k, v in ok.items():
+            total.g[k] += v
+            total.s[k] += v
+            gb.g[k] += v
+            sb.s[k] += v
     return total, by_type, matches

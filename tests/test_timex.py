@@ -131,6 +131,23 @@ def test_weekend():
     assert one("We will meet this weekend.", "2026-02-02").value == "2026-W06-WE"
 
 
+def test_part_of_unit():
+    t = one("Troops should arrive by the end of the month.")
+    assert (t.text, t.value, t.mod) == ("the end of the month", "2026-02", "END")
+    t = one("It opens at the beginning of next year.")
+    assert (t.text, t.value, t.mod) == ("the beginning of next year", "2027", "START")
+
+
+def test_rate_is_a_set():
+    t = one("It earns $33 million a year.")
+    assert (t.text, t.type, t.value) == ("a year", "SET", "P1Y")
+
+
+def test_quarter_ended_date():
+    found = tag("For the quarter ended Sept. 30, profit rose.", "1989-10-30")
+    assert (found[0].text, found[0].value) == ("the quarter", "1989-Q3")
+
+
 def test_earlier_this_year():
     t = one("Earlier this year sales fell.")
     assert (t.value, t.mod) == ("2026", "START")

@@ -57,6 +57,10 @@ def test_score_strict_relaxed_type_value():
     p, r, f = total.value_prf()
     assert p == pytest.approx(0.5) and r == pytest.approx(2 / 3)
     assert by_type["DATE"].gold == 2 and by_type["DURATION"].relaxed == 1
+    # "last year" is gold DATE, system DURATION: recall under DATE, precision under DURATION
+    assert by_type["DATE"].g["relaxed"] == 2 and by_type["DATE"].s["relaxed"] == 1
+    assert by_type["DURATION"].g["relaxed"] == 1 and by_type["DURATION"].s["relaxed"] == 2
+
 
 
 def test_each_gold_matched_once():

@@ -717,7 +717,7 @@ def norm_duration(ctx: Context, g: dict, params: dict) -> Result | None:
     if params.get("vague"):
         return "DURATION", duration_value(None, code), None
     n = parse_number(g.get("num"), ctx.lex)
-    if n is not None and n > 200 and code in ("Y", "M", "W", "D", "Q"):
+    if n is not None and 1500 <= n <= 2100 and re.fullmatch(r"\d{4}", numtext or ""):
         return None  # "the 1988 quarter" and the like are not durations
     if n is not None and params.get("half"):
         n += 0.5
@@ -901,7 +901,22 @@ def norm_year_period(ctx: Context, g: dict, params: dict) -> Result | None:
     return "DATE", f"{year:04d}", None
 
 
+_PART_MOD = {"end": "END", "close": "END", "beginning": "START", "start": "START", "middle": "MID"}
+
+
+def norm_part_of_unit(ctx: Context, g: dict, params: dict) -> Result | None:
+    """'the end of the month', 'the beginning of next year'."""
+    code = _unit_code(ctx, g.get("unit"))
+    relword = (g.get("rel") or "").lower()
+    rel = 0 if relword in ("the", "this") else _rel_value(ctx, relword)
+    if code is None or rel is None:
+        return None
+    v = shift(ctx, code, rel)
+    return ("DATE", v, _PART_MOD.get((g.get("part") or "").lower())) if v else None
+
+
 NORMALIZERS = {
+    "part_of_unit": norm_part_of_unit,
     "week_of": norm_week_of,
     "year_period": norm_year_period,
     "date": norm_date,

@@ -41,8 +41,9 @@ def _candidates(lex: Lexicon, text: str):
 
 
 def _select(text: str, cands) -> list:
-    """Longest match first; on a tie the earlier rule; no two selected overlap."""
-    ordered = sorted(cands, key=lambda c: (-(c[1] - c[0]), c[2].index, c[0]))
+    """Longest extent first; on a tie the longer match, then the earlier rule; no two selected overlap."""
+    # a rule that needed more context (its match is longer than its extent) is more specific
+    ordered = sorted(cands, key=lambda c: (-(c[1] - c[0]), -(c[3].end() - c[3].start()), c[2].index, c[0]))
     taken: dict[int, int] = {}
     chosen = []
     spans: list[tuple[int, int]] = []
