@@ -73,6 +73,9 @@ def _sentence_window(text: str, start: int, end: int, width: int = 120) -> tuple
     return left, right
 
 
+PAST_REPORTING = frozenset("said told announced reported declared stated added noted disclosed confirmed indicated".split())
+
+
 def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None = None) -> str | None:
     """'future', 'past', 'reporting' (only a reporting verb such as "said" is near) or None.
 
@@ -109,6 +112,9 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
         for dist, i in order:
             k = kind_at(tokens, i, lambda _i, _d=dist: _d)
             if k == "reporting":
+                if tokens[i] in PAST_REPORTING and best is None:
+                    best = (dist, "past")  # "said in a letter on Monday": the reporting verb's own past
+                    return
                 found_reporting = found_reporting or dist
                 continue
             if k:
