@@ -106,13 +106,13 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
             return "past"
         return None
 
-    def consider(tokens: list[str], order) -> None:
+    def consider(tokens: list[str], order, left: bool = False) -> None:
         nonlocal best
         found_reporting = None
         for dist, i in order:
             k = kind_at(tokens, i, lambda _i, _d=dist: _d)
             if k == "reporting":
-                if tokens[i] in PAST_REPORTING and best is None:
+                if left and tokens[i] in PAST_REPORTING and best is None:
                     best = (dist, "past")  # "said in a letter on Monday": the reporting verb's own past
                     return
                 found_reporting = found_reporting or dist
@@ -126,7 +126,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
 
     if near is not None:
         ltoks, rtoks = ltoks[-near:], rtoks[:near]
-    consider(ltoks, [(len(ltoks) - i, i) for i in range(len(ltoks) - 1, -1, -1)])
+    consider(ltoks, [(len(ltoks) - i, i) for i in range(len(ltoks) - 1, -1, -1)], left=True)
     consider(rtoks, [(i + 1, i) for i in range(len(rtoks))])
     return best[1] if best else None
 
