@@ -157,8 +157,8 @@ class CompanyIndex:
                 index.add(re.sub(r"\s+", " ", m.group(0)), m.start())
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         for m in re.finditer(
-            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans|planned|will|would|intends|"
-            rf"aims|has agreed|agreed|announced|launched|entered|opened|is to|has no plans)\b",
+            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans to|planned to|intends to|"
+            rf"aims to|has agreed to|agreed to|announced|launched|entered|opened|has no plans)\b",
             text,
         ):
             surface = m.group(1)
