@@ -132,6 +132,15 @@ class CompanyIndex:
                 return parent
         return None
 
+    def mentions_between(self, start: int, end: int) -> list[Mention]:
+        """Mentions starting in [start, end), by bisection over the sorted mentions."""
+        from bisect import bisect_left
+
+        starts = getattr(self, "_starts", None)
+        if starts is None or len(starts) != len(self.mentions):
+            starts = self._starts = [m.start for m in self.mentions]
+        return self.mentions[bisect_left(starts, start):bisect_left(starts, end)]
+
     def resolve(self, surface: str) -> str | None:
         return self.alias_to_name.get(re.sub(r"\s+", " ", surface).strip(" ,."))
 
@@ -156,6 +165,7 @@ class CompanyIndex:
             for m in _known_pattern().finditer(text):
                 index.add(re.sub(r"\s+", " ", m.group(0)), m.start())
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
+        person_like: dict[str, bool] = {}
         for m in re.finditer(
             rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans to|planned to|intends to|"
             rf"aims to|has agreed to|agreed to|announced|launched|entered|opened|has no plans)\b",
@@ -164,7 +174,9 @@ class CompanyIndex:
             surface = m.group(1)
             if len(surface.split()) == 1 and surface.lower() in _COMMON_CAPS:
                 continue
-            if _looks_like_person(surface, text):
+            if surface not in person_like:  # one search of the text per distinct name
+                person_like[surface] = _looks_like_person(surface, text)
+            if person_like[surface]:
                 continue
             index.add(_trim_leading(surface), m.start(1))
         index._find_mentions(text)

@@ -9,6 +9,7 @@ TIMEX3 tagger. Nothing here touches a database.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .companies import CompanyIndex, Mention
@@ -70,6 +71,12 @@ class Context:
     people: People
     timexes: list[Timex]
     year: int | None
+
+    def timexes_between(self, start: int, end: int) -> list[Timex]:
+        """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
+        if not hasattr(self, "_starts"):
+            self._starts = [t.start for t in self.timexes]
+        return self.timexes[bisect_left(self._starts, start):bisect_left(self._starts, end)]
 
 
 def extract(doc: Document) -> Extraction:
@@ -137,7 +144,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not stance:
             continue
         scope_end = _scope_end(action, actions, sentence, text)
-        picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes)
+        picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes_between(sentence.start, sentence.end))
         if not picked:
             continue
         company = _subject_company(sentence, (frame or action).start, ctx.companies, None)
@@ -271,7 +278,8 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
     out = []
     for m in found:
         start, end = sentence.start + m.start, sentence.start + m.end
-        inside_company = any(c.start <= start and end <= c.end and c.text != m.alias for c in ctx.companies.mentions)
+        inside_company = any(c.start <= start and end <= c.end and c.text != m.alias
+                             for c in ctx.companies.mentions_between(start - 120, end))
         if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
         after = ctx.doc.text[end:end + 12]
@@ -349,8 +357,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
 def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:
     """The company mentioned last before `before` in the sentence (the cue's subject)."""
     best: Mention | None = None
-    for m in companies.mentions:
-        if sentence.start <= m.start and m.end <= before:
+    for m in companies.mentions_between(sentence.start, before):
+        if m.end <= before:
             if best is None or m.start > best.start:
                 best = m
     return best.company if best else default
@@ -372,7 +380,7 @@ def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | No
 
 def _quoted(sentence: Sentence, text: str) -> bool:
     """True when the sentence sits inside a quotation (its paragraph opens a quote before it)."""
-    para_start = text.rfind("\n", 0, sentence.start) + 1
+    para_start = text.rfind("\n", max(0, sentence.start - 2000), sentence.start) + 1
     before = text[para_start:sentence.start]
     opens = before.count("“") + before.count('"') % 2
     closes = before.count("”")
@@ -404,8 +412,8 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
     """The date the claim was made: a date on the reporting verb, else the publication date."""
     if speaker and speaker.verb_start >= 0:
         text = ctx.doc.text
-        concrete = [t for t in ctx.timexes if t.type in ("DATE", "TIME") and _concrete(t.value)
-                    and sentence.start <= t.start < sentence.end]
+        concrete = [t for t in ctx.timexes_between(sentence.start, sentence.end)
+                    if t.type in ("DATE", "TIME") and _concrete(t.value)]
         for t in concrete:  # "said on Monday", "wrote in his post today", "said in a letter on Monday"
             gap = text[speaker.verb_end:t.start]
             if speaker.verb_end <= t.start and len(gap) <= 60 and not re.search(r"[,;:]|\bthat\b", gap):
@@ -427,11 +435,11 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
     """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030")."""
     begin = (frame or action).start
     end = max(scope_end, action.end)
-    candidates = [t for t in ctx.timexes if t is not said and t.type == "DATE" and begin <= t.start < end
+    candidates = [t for t in ctx.timexes_between(begin, end) if t is not said and t.type == "DATE"
                   and t.value != "PRESENT_REF"]
     chosen = None
     if market is not None:
-        after = [t for t in ctx.timexes if t is not said and t.type == "DATE" and market.end <= t.start < sentence.end
+        after = [t for t in ctx.timexes_between(market.end, sentence.end) if t is not said and t.type == "DATE"
                  and t.value != "PRESENT_REF" and not CLAUSE_BREAK.search(ctx.doc.text, market.end, t.start)]
         before = [t for t in candidates if t.start < market.start]
         chosen = after[0] if after else (before[-1] if before else None)
@@ -439,7 +447,7 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         chosen = candidates[0]
     if chosen is None:
         # "In 1987 also, Commerzbank planned to open...": a date that opens the sentence
-        leading = [t for t in ctx.timexes if t is not said and t.type == "DATE" and sentence.start <= t.start < begin
+        leading = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None
     if chosen is None:
@@ -507,14 +515,14 @@ def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
             place_m = (after or markets or [None])[0]
             place = country_of(place_m.code) if place_m else None
             date = None
-            for t in ctx.timexes:
-                if sentence.start <= t.start < sentence.end and t.type in ("DATE", "TIME") and _concrete(t.value):
+            for t in ctx.timexes_between(sentence.start, sentence.end):
+                if t.type in ("DATE", "TIME") and _concrete(t.value):
                     date = t.value[:10]
                     break
             date = date or ctx.doc.published
             product = None
-            for cm in ctx.companies.mentions:
-                if sentence.start <= cm.start < cue_start and cm.company == company:
+            for cm in ctx.companies.mentions_between(sentence.start, cue_start):
+                if cm.company == company:
                     pm = re.match(r"\s+([A-Z0-9][\w-]*(?:\s+[A-Z0-9][\w-]*){0,3})", text[cm.end:cue_start])
                     if pm:
                         product = pm.group(1)

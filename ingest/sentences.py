@@ -87,7 +87,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 def _ends_sentence(text: str, end_pos: int, next_word: str) -> bool:
     """Whether the punctuation ending at end_pos closes a sentence."""
     always, sometimes = _abbreviations()
-    head = text[:end_pos]
+    head = text[max(0, end_pos - 64):end_pos]  # the last token is all that matters (and keeps this linear)
     m = re.search(r"(\S+)$", head)
     token = m.group(1).rstrip("\"'”’)]").lower() if m else ""
     if not token.endswith((".",)):
@@ -119,7 +119,15 @@ def split(text: str) -> list[Sentence]:
     return out
 
 
+MAX_SENTENCE = 1500  # longer runs (a line of a million characters) are cut at whitespace: no real sentence is this long
+
+
 def _append(out: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        _append(out, text, start, cut, paragraph)
+        start = cut
     segment = text[start:end]
     lead = len(segment) - len(segment.lstrip())
     trail = len(segment) - len(segment.rstrip())

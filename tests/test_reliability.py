@@ -189,11 +189,10 @@ def test_line_of_a_million_characters_ingests_in_bounded_time(tmp_path):
         done = subprocess.run([*KB, "build", str(folder), "--db", str(tmp_path / "kb.db"), "--workers", "1", "-q"],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
-        pytest.xfail("extraction is quadratic in a paragraph's length: ingest.sentences._ends_sentence "
-                     "searches text[:end_pos] with (\\S+)$ at every sentence end (288 s for this file)")
+        pytest.fail("a line of a million characters took over 60 s to ingest: extraction is no longer linear")
     assert done.returncode == 0, done.stderr
     conn = sqlite3.connect(tmp_path / "kb.db")
-    assert len(conn.execute("select text from documents where id = 'long'").fetchone()[0]) == 1_000_000
+    assert len(conn.execute("select text from documents where id = 'long'").fetchone()[0].strip()) == 1_000_000
     assert assert_whole(tmp_path / "kb.db") == 4
 
 
