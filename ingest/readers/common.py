@@ -32,6 +32,19 @@ class PartialReadError(ReadError):
         return (type(self), (str(self), self.documents, self.problems))
 
 
+def entity_name(value: Any) -> str | None:
+    """A name given as a string, {"name": ...} (JSON-LD, NewsAPI) or a list of those, as one string."""
+    if isinstance(value, list):
+        names = [n for n in (entity_name(v) for v in value) if n]
+        return ", ".join(dict.fromkeys(names)) or None
+    if isinstance(value, dict):
+        return entity_name(value.get("name"))
+    if value is None or isinstance(value, bool):
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
 def short_hash(value: str, length: int = 12) -> str:
     return hashlib.sha1(value.encode("utf-8")).hexdigest()[:length]
 

@@ -36,7 +36,7 @@ from trafilatura.utils import load_html
 
 from ..fingerprint import canonical_url, normalized_text_hash
 from ..records import Document, ReadError
-from .common import html_to_text, iso_day, short_hash
+from .common import entity_name, html_to_text, iso_day, short_hash
 
 FORMAT = "html"
 SUFFIXES = [".html", ".htm", ".xhtml"]
@@ -95,9 +95,9 @@ def read(path: Path, data: bytes) -> list[Document]:
     if published_from:
         fields["published_from"] = published_from
 
-    publisher = _first(meta_tags.get("og:site_name"), _name(ld.get("publisher")),
+    publisher = _first(meta_tags.get("og:site_name"), entity_name(ld.get("publisher")),
                        meta_tags.get("application-name"), getattr(info, "sitename", None))
-    author = _first(_name(ld.get("author")),
+    author = _first(entity_name(ld.get("author")),
                     *(_author_meta(meta_tags.get(name)) for name in _AUTHOR_META),
                     getattr(info, "author", None))
 
@@ -323,14 +323,6 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _name(value: Any) -> str | None:
-    """A JSON-LD person/organization (or a list of them) as a name string."""
-    if isinstance(value, list):
-        names = [n for n in (_name(v) for v in value) if n]
-        return ", ".join(dict.fromkeys(names)) or None
-    if isinstance(value, dict):
-        return _text(value.get("name"))
-    return _text(value)
 
 
 def _author_meta(value: str | None) -> str | None:

@@ -46,7 +46,7 @@ from typing import Any
 
 from ..fingerprint import canonical_url
 from ..records import Document, ReadError
-from .common import PartialReadError, html_to_text, iso_day, normalize_paragraphs, short_hash
+from .common import PartialReadError, entity_name, html_to_text, iso_day, normalize_paragraphs, short_hash
 
 SUFFIXES_JSON = [".json"]
 SUFFIXES_JSONL = [".jsonl", ".ndjson"]
@@ -204,8 +204,8 @@ def _document(path: Path, record: Any, number: int, base_id: str) -> Document:
         text=text,
         title=_string(_first(record, TITLE_FIELDS)),
         url=url,
-        publisher=_name(_first(record, PUBLISHER_FIELDS)),
-        author=_name(_first(record, AUTHOR_FIELDS)),
+        publisher=entity_name(_first(record, PUBLISHER_FIELDS)),
+        author=entity_name(_first(record, AUTHOR_FIELDS)),
         published=published,
         format="jsonl" if path.suffix.lower() in SUFFIXES_JSONL else "json",
         meta=meta,
@@ -242,14 +242,6 @@ def _string(value: Any) -> str | None:
     return text or None
 
 
-def _name(value: Any) -> str | None:
-    """A string, {"name": ...} (NewsAPI's source) or a list of those, as one string."""
-    if isinstance(value, list):
-        names = [n for n in (_name(v) for v in value) if n]
-        return ", ".join(dict.fromkeys(names)) or None
-    if isinstance(value, dict):
-        return _string(value.get("name"))
-    return _string(value)
 
 
 def _plain(value: Any) -> Any:
