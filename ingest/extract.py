@@ -71,6 +71,7 @@ class Context:
     people: People
     timexes: list[Timex]
     year: int | None
+    here: str | None = None  # the dateline's market, which "here" refers to
 
     def timexes_between(self, start: int, end: int) -> list[Timex]:
         """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
@@ -85,7 +86,8 @@ def extract(doc: Document) -> Extraction:
     companies = CompanyIndex.build(text, doc.title)
     people = People.build(text, companies)
     timexes = [t for t in tag(text, doc.published) if 0 <= t.start < t.end <= len(text)]
-    ctx = Context(doc, companies, people, timexes, int(doc.published[:4]) if doc.published else None)
+    year = int(doc.published[:4]) if doc.published else None
+    ctx = Context(doc, companies, people, timexes, year, _dateline_market(doc, year))
     sentences = split(text)
     statements: list[Statement] = []
     focus: str | None = _lead_company(companies, sentences)
@@ -271,10 +273,9 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
 def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
     shouting = sentence.text.isupper()
     found = find_markets(sentence.text, ctx.year, shouting=shouting)
-    here = _dateline_market(ctx.doc, ctx.year)
-    if here:
+    if ctx.here:
         for m in re.finditer(r"\bhere\b", sentence.text):
-            found.append(MarketMention(m.start(), m.end(), "here", here, False))
+            found.append(MarketMention(m.start(), m.end(), "here", ctx.here, False))
     out = []
     for m in found:
         start, end = sentence.start + m.start, sentence.start + m.end

@@ -77,19 +77,25 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
     return table, pattern, folded
 
 
-def resolve_alias(alias: str, year: int | None = None) -> str | None:
-    """The market code an alias means in a given year (None when unknown)."""
+@lru_cache(maxsize=1)
+def _folded_table() -> dict[str, list[tuple[str, int | None]]]:
+    """The alias table keyed by lower-cased alias (for all-caps headlines)."""
     table, _, _ = _aliases()
-    entries = table.get(alias)
-    if entries is None:
-        lowered = {k.lower(): v for k, v in table.items()}
-        entries = lowered.get(alias.lower())
+    return {k.lower(): v for k, v in table.items()}
+
+
+def resolve_alias(alias: str, year: int | None = None) -> str | None:
+    """The market code an alias means in a given year (None when unknown).
+
+    Dated entries ("Moscow" = SU until 1991) apply only when the year is known
+    and not after their last year; otherwise the undated entry does.
+    """
+    table, _, _ = _aliases()
+    entries = table.get(alias) or _folded_table().get(alias.lower())
     if not entries:
         return None
     for code, until in sorted(entries, key=lambda e: (e[1] is None, e[1] or 0)):
-        if until is None or year is None or year <= until:
-            if until is not None and year is None:
-                continue
+        if until is None or (year is not None and year <= until):
             return code
     return entries[-1][0]
 

@@ -7,6 +7,7 @@ Nesi"). `attribute(sentence, ...)` finds the speaker of one sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
@@ -93,25 +94,38 @@ GOVERNMENT = re.compile(r"minister|ministry|government|official|regulator|commis
 MEDIA = re.compile(r"\b(?:report|reports|reported|rumou?rs?|sources|newspaper|media|press)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _self_phrase() -> str:
+    """Words by which a company itself speaks ("it", "a spokesman", "the Swedish retailer"), as a regex."""
+    words = "|".join(re.escape(w) for w in sorted(speech()["company_self"], key=len, reverse=True))
+    nouns = "|".join(speech()["company_noun"])
+    return rf"(?:{words})|(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})"
+
+
+@lru_cache(maxsize=1)
+def _self_regex() -> re.Pattern[str]:
+    return re.compile(_self_phrase(), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _subject_regex() -> re.Pattern[str]:
+    """The speaker right before a reporting verb: "X, ROLE, said" / "X said" / "the company said"."""
+    return re.compile(
+        rf"({_self_phrase()}|{_PERSON}|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}}|he|she|they|[A-Z][\w&.-]*\s+(?:officials|executives|spokesman|spokeswoman|sources))"
+        rf"(?:\s*<[^>]*>)?(?:,\s+[^,]{{2,90}},)?\s+(?:also\s+|later\s+|earlier\s+|has\s+|had\s+|have\s+)?$",
+        re.IGNORECASE,
+    )
+
+
 def attribute(sentence: str, offset: int, companies: CompanyIndex, people: People) -> Attribution | None:
     """The speaker a sentence attributes its claim to, or None when it has no attribution."""
-    self_words = speech()["company_self"]
     # "according to X"
     m = re.search(r"\b(?i:according\s+to)\s+((?:the\s+)?[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){0,3}|it|the company)", sentence)
     if m:
         return _who(m.group(1), sentence, offset + m.start(), offset + m.end(), companies, people, "according to")
-    nouns = "|".join(speech()["company_noun"])
-    noun_phrase = rf"(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})"
-    verbs = list(speech_verb_regex().finditer(sentence))
-    for v in verbs:
+    for v in speech_verb_regex().finditer(sentence):
         before = sentence[: v.start()]
-        # "X, ROLE, said" / "X said" / "the company said"
-        subj = re.search(
-            rf"((?:{'|'.join(re.escape(w) for w in sorted(self_words, key=len, reverse=True))})|{noun_phrase}|{_PERSON}|[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*){{0,4}}|he|she|they|[A-Z][\w&.-]*\s+(?:officials|executives|spokesman|spokeswoman|sources))"
-            rf"(?:\s*<[^>]*>)?(?:,\s+[^,]{{2,90}},)?\s+(?:also\s+|later\s+|earlier\s+|has\s+|had\s+|have\s+)?$",
-            before,
-            re.IGNORECASE,
-        )
+        subj = _subject_regex().search(before)
         if subj:
             return _who(subj.group(1), sentence, offset + v.start(), offset + v.end(), companies, people, "X " + v.group(1))
         # inverted: "..., said Robert Lutz, executive vice president"
@@ -133,8 +147,7 @@ def attribute(sentence: str, offset: int, companies: CompanyIndex, people: Peopl
 def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIndex, people: People, rule: str) -> Attribution | None:
     surface = re.sub(r"\s+", " ", surface).strip()
     lowered = surface.lower()
-    nouns = "|".join(speech()["company_noun"])
-    if lowered in {w.lower() for w in speech()["company_self"]} or re.fullmatch(rf"(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})", lowered):
+    if _self_regex().fullmatch(surface):
         role = surface if "spokes" in lowered or "official" in lowered or "executive" in lowered else None
         return Attribution(None, role, "self", None, start, end, rule)
     if lowered in ("he", "she", "they"):

@@ -356,24 +356,20 @@ def _load_reference_rows(db: sqlite_utils.Database) -> None:
         )
         rows = []
         for m in data.values():
-            rows.append({"market": m.code, "region": m.code})  # a market counts under itself
-            ancestors = list(m.regions)
-            parent = m.parent
-            while parent and parent not in ancestors and parent != m.code:
-                ancestors.append(parent)
-                parent = data[parent].parent if parent in data else None
-            for region in ancestors:
-                for r in [region, *_region_ancestors(region, data)]:
-                    rows.append({"market": m.code, "region": r})
+            # a market counts under itself, its parent, every region it lists, and all their ancestors
+            under = {m.code}
+            for start in (m.parent, *m.regions):
+                under.update(_with_ancestors(start, data))
+            rows.extend({"market": m.code, "region": r} for r in sorted(under))
         db["market_regions"].upsert_all(rows, pk=("market", "region"))
 
 
-def _region_ancestors(code: str, data: dict) -> list[str]:
-    out = []
-    parent = data[code].parent if code in data else None
-    while parent and parent not in out:
-        out.append(parent)
-        parent = data[parent].parent if parent in data else None
+def _with_ancestors(code: str | None, data: dict) -> list[str]:
+    """A market code followed by its parent, its parent's parent... (empty for None)."""
+    out: list[str] = []
+    while code and code not in out:
+        out.append(code)
+        code = data[code].parent if code in data else None
     return out
 
 
