@@ -176,12 +176,11 @@ def main() -> None:
         print()
         print(f"on {tp} matches: target accuracy {target_ok / tp:.2f}, said_on accuracy {said_ok / tp:.2f}, "
               f"quote overlap {quote_ok / tp:.2f}")
-    if args.details or True:
-        print()
-        print("misses, false positives" + (" and attribute errors" if args.details else "") + ":")
-        for line in detail_lines:
-            if args.details or not line.startswith("  ATTR"):
-                print(line)
+    print()
+    print("misses, false positives" + (" and attribute errors" if args.details else "") + ":")
+    for line in detail_lines:
+        if args.details or not line.startswith("  ATTR"):
+            print(line)
     print(f"f1={f1 * 100:.2f}")
 
 
