@@ -35,17 +35,24 @@ ACRONYM_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s+(?:of\s+|and\s+|for\s+)?){1,6}
 STRIP_SUFFIX = re.compile(rf"(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?)+$")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)|-([A-Z]{2,6})$")
 
-# Capitalized words that start names but are not companies on their own.
-NOT_NAMES = frozenset(
+# Capitalized words that open a sentence or a phrase, never a name: dropped from a name's start.
+FUNCTION_WORDS = frozenset(
     """The A An And But For In On At By Of To With From As It Its He She They We I This That These Those
     Mr Mrs Ms Dr Sir Lord President Chairman Minister Officials Analysts Sources Government Ministry
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Reuters However Meanwhile Also
     While When After Before Under Since If Although According Some Many Most Other Both Each Its
-    New North South East West Central Western Eastern Northern Southern United National International
-    State Federal Foreign First Second Third Last Next Earlier Later Today Yesterday Tomorrow Now Then
+    Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several
     There Here What Who Why How Such Any All No Not Only Also Even Still Yet""".split()
 )
+# Words that may start a name ("New York Life", "United Technologies", "Federal Paperboard") but are
+# not a company on their own.
+NAME_STARTERS = frozenset(
+    """New North South East West Central Western Eastern Northern Southern United National International
+    State Federal Foreign First Second Third""".split()
+)
+NOT_NAMES = FUNCTION_WORDS | NAME_STARTERS
+SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Japanese. The Commission": two sentences
 
 
 @lru_cache(maxsize=1)
@@ -91,10 +98,16 @@ class CompanyIndex:
     companies: dict[str, Company] = field(default_factory=dict)
     alias_to_name: dict[str, str] = field(default_factory=dict)
     mentions: list[Mention] = field(default_factory=list)
+    institutions: set[str] = field(default_factory=set)  # names of bodies that are not companies, as written
 
     def add(self, surface: str, offset: int) -> str | None:
         """Register a company written as `surface`; returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
+        surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1])  # the part after a sentence end
+        surface = re.sub(r"(?:'s|’s)$", "", surface)
+        if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
+            owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
+            surface = rest if len(rest.split()) >= 2 else owner
         if not surface or surface.split()[0] in NOT_NAMES and len(surface.split()) == 1:
             return None
         known = known_companies()
@@ -107,6 +120,15 @@ class CompanyIndex:
                 break
         if not name or name in NOT_NAMES or not re.search(r"[A-Za-z]", name) or re.fullmatch(LEGAL_SUFFIXES, name):
             return None
+        if re.fullmatch(BUSINESS_WORDS, name):
+            return None  # "the Bank": a common noun at a sentence start
+        if is_institution(name):  # "Finance Ministry", "Bundesbank": found, so they are nobody's alias
+            self.institutions.update({surface, name})
+            return None
+        if " " not in name and name not in known and name not in self.alias_to_name:
+            owners = {n for a, n in self.alias_to_name.items() if a.split()[0] == name}
+            if len(owners) == 1:  # "Royal said it..." after "Royal Gold Corp"
+                name = owners.pop()
         parent = self._parent_of(name)
         if parent:
             name = parent
@@ -183,14 +205,16 @@ class CompanyIndex:
         return index
 
     def _find_mentions(self, text: str) -> None:
-        aliases = sorted(self.alias_to_name, key=len, reverse=True)
+        """Every mention of a company; an institution's mentions carry company "" (a subject, not a company)."""
+        names = {**{i: "" for i in self.institutions if i not in self.alias_to_name}, **self.alias_to_name}
+        aliases = sorted(names, key=len, reverse=True)
         if not aliases:
             return
         pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
         self.mentions = []
         for m in pattern.finditer(text):
             surface = re.sub(r"\s+", " ", m.group(1))
-            self.mentions.append(Mention(m.start(), m.end(), surface, self.alias_to_name[surface]))
+            self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
 
 
 SUBSIDIARY_WORDS = frozenset("International Holdings Group Overseas Europe Asia America Americas Pacific".split())
@@ -214,9 +238,26 @@ def _spaced(name: str) -> str:
 
 def _trim_leading(surface: str) -> str:
     words = surface.split()
-    while len(words) > 1 and (words[0] in NOT_NAMES or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
+    while len(words) > 1 and (words[0] in FUNCTION_WORDS or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
         words = words[1:]
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _institutions() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(words, last words, names) from data/not_companies.csv."""
+    text = resources.files("ingest").joinpath("data", "not_companies.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#")))
+    pick = lambda kind: frozenset(r["value"].lower() for r in rows if r["kind"] == kind)  # noqa: E731
+    return pick("word"), pick("last"), pick("name")
+
+
+def is_institution(name: str) -> bool:
+    """True for governments, central banks, agencies and other bodies that are not companies."""
+    words, last, names = _institutions()
+    lowered = name.lower()
+    parts = lowered.split()
+    return lowered in names or bool(parts) and (parts[-1] in last or any(w in words for w in parts))
 
 
 def _looks_like_person(surface: str, text: str) -> bool:

@@ -111,8 +111,8 @@ def extract(doc: Document) -> Extraction:
 
 def _lead_company(companies: CompanyIndex, sentences: list[Sentence]) -> str | None:
     for s in sentences:
-        for m in companies.mentions:
-            if s.start <= m.start < s.end:
+        for m in companies.mentions_between(s.start, s.end):
+            if m.company:
                 return m.company
     return None
 
@@ -150,14 +150,16 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not picked:
             continue
         company = _subject_company(sentence, (frame or action).start, ctx.companies, None)
+        if company == "":
+            continue  # an institution is the subject ("the Bank of Japan re-entered the market")
         subject_rule = "subject"
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
-        if company is None or _pronoun_subject(sentence, (frame or action).start, text):
+        if _pronoun_subject(sentence, (frame or action).start, text):
             pronoun_company = _pronoun_company(speaker, focus)
             if pronoun_company:
                 company, subject_rule = pronoun_company, "pronoun"
         if company is None:
-            continue
+            continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
         said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
         who, role, speaker_type = _speaker_fields(speaker, company)
         base_stance = stance
@@ -279,7 +281,7 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
     out = []
     for m in found:
         start, end = sentence.start + m.start, sentence.start + m.end
-        inside_company = any(c.start <= start and end <= c.end and c.text != m.alias
+        inside_company = any(c.company and c.start <= start and end <= c.end and c.text != m.alias
                              for c in ctx.companies.mentions_between(start - 120, end))
         if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
@@ -509,7 +511,7 @@ def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
                 continue
             cue_start, cue_end = sentence.start + m.start(), sentence.start + m.end()
             company = _subject_company(sentence, cue_start, ctx.companies, None)
-            if company is None:
+            if not company:
                 continue
             markets = [mm for mm in _markets_in(sentence, ctx) if not mm.adjective]
             after = [mm for mm in markets if mm.start >= cue_end]
