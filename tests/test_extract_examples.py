@@ -60,7 +60,6 @@ def test_netflix_withdrawn_said_on_the_reporting_verbs_day():
     assert [r[:3] for r in rows if r[1] == "VN"] == [("Netflix", "VN", "considering")]
 
 
-@pytest.mark.xfail(strict=True, reason="known tagger gap: 'the third quarter of next year' is tagged as two expressions")
 def test_netflix_media_report_target_quarter_of_next_year():
     rows = statements("netflix-china-2016.md")
     assert ("Netflix", "VN", "considering", None, None, "media", "2016-10-18", "2017-Q3", None) in rows

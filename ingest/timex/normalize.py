@@ -124,9 +124,18 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
         if found_reporting is not None and (best is None or best[1] == "reporting" and found_reporting < best[0]):
             best = (found_reporting, "reporting")
 
+    opens_sentence = len(ltoks) <= 2
     if near is not None:
         ltoks, rtoks = ltoks[-near:], rtoks[:near]
     consider(ltoks, [(len(ltoks) - i, i) for i in range(len(ltoks) - 1, -1, -1)], left=True)
+    if best is None and opens_sentence:
+        # the date opens the sentence: "On Monday, the company announced plans to ..." dates the announcement
+        for i, w in enumerate(rtoks[:4]):
+            if w in PAST_REPORTING and not (i > 0 and rtoks[i - 1] in ("be", "being", "to", "been")):
+                best = (i + 1, "past")
+                return "past"
+            if kind_at(rtoks, i):
+                break
     consider(rtoks, [(i + 1, i) for i in range(len(rtoks))])
     return best[1] if best else None
 
@@ -248,6 +257,9 @@ def _rel_value(ctx: Context, word: str | None) -> int | None:
     return _lookup(ctx.words["relative_words"], word)
 
 
+_NEAR_DAYS = 31
+
+
 def anchor_year(ctx: Context, month: int, day: int | None = None) -> int | None:
     """Year of a month (and day) written without one.
 
@@ -274,6 +286,9 @@ def anchor_year(ctx: Context, month: int, day: int | None = None) -> int | None:
         before, after = dt.date(d.year - 1, this.month, this.day), this
         yb, ya = d.year - 1, d.year
     back, fwd = (ref - before).days, (after - ref).days
+    if day and min(back, fwd) <= _NEAR_DAYS:
+        # a day within a month of the DCT is that one, whatever the verb ("was extended to Nov. 16")
+        return yb if back <= fwd else ya
     strong = ctx.strong_tense()
     if strong == "future":
         return ya
@@ -667,6 +682,11 @@ def norm_year_end(ctx: Context, g: dict, params: dict) -> Result | None:
     return "DATE", shift(ctx, "Y", 0), "END"
 
 
+def norm_constant(ctx: Context, g: dict, params: dict) -> Result | None:
+    """A fixed type and value given by the rule ("the year ended March 31": DURATION P1Y)."""
+    return params.get("type", "DATE"), params["value"], params.get("mod")
+
+
 def norm_reference(ctx: Context, g: dict, params: dict) -> Result | None:
     v = _lookup(ctx.words["references"], g.get("ref"))
     if v is None:
@@ -937,6 +957,7 @@ NORMALIZERS = {
     "the_year": norm_the_year,
     "year_end": norm_year_end,
     "reference": norm_reference,
+    "constant": norm_constant,
     "duration": norm_duration,
     "set": norm_set,
     "time": norm_time,

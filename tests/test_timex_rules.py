@@ -1,0 +1,105 @@
+"""TIMEX3 tagger: the families added or corrected after the TempEval-3 error analysis.
+
+Every sentence here is made up for the test; each family is checked with the
+DCT before and after the date it resolves to.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ingest.timex import Timex, tag
+
+
+def one(text: str, dct: str | None) -> Timex:
+    found = tag(text, dct)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def values(text: str, dct: str | None) -> list[tuple[str, str, str]]:
+    return [(t.text, t.type, t.value) for t in tag(text, dct)]
+
+
+# ---- "the year ended March 31": a twelve-month period, not the DCT's year ----
+
+@pytest.mark.parametrize("text, dct", [
+    ("Acme earned $5 million for the year ended March 31.", "2026-05-10"),
+    ("Acme expects a loss in the fiscal year ending June 30, 2027.", "2026-05-10"),
+    ("Revenue for the year that ended Sept. 30 rose 4%.", "1995-01-12"),
+])
+def test_year_ended_is_a_one_year_duration(text, dct):
+    t = tag(text, dct)[0]
+    assert (t.type, t.value) == ("DURATION", "P1Y")
+    assert t.text in ("the year", "the fiscal year")
+
+
+def test_the_year_without_end_date_stays_the_dcts_year():
+    assert one("Profit for the year rose 4%.", "2026-05-10").value == "2026"
+
+
+# ---- a quarter of a relative year is one expression ----
+
+@pytest.mark.parametrize("text, dct, value", [
+    ("The service may launch in the third quarter of next year.", "2016-10-18", "2017-Q3"),
+    ("Sales fell in the second quarter of last year.", "2016-10-18", "2015-Q2"),
+    ("Stores open in the first quarter of this year.", "2031-02-01", "2031-Q1"),
+])
+def test_quarter_of_relative_year(text, dct, value):
+    t = one(text, dct)
+    assert (t.type, t.value) == ("DATE", value)
+    assert t.text.startswith("the ") and t.text.endswith(" year")
+
+
+# ---- "soon" as a conjunction, ages ----
+
+def test_soon_as_a_conjunction_is_not_a_reference():
+    assert values("He resigned soon after the merger closed.", "2026-02-20") == []
+    # the weekday is the expression, and "as soon as" looks ahead: next Tuesday, not last
+    assert values("The team could arrive as soon as Tuesday.", "2026-02-20") == [("Tuesday", "DATE", "2026-02-24")]
+    assert values("The team could arrive as early as Tuesday.", "2026-02-25") == [("Tuesday", "DATE", "2026-03-03")]
+    assert values("It will launch soon.", "2026-02-20") == [("soon", "DATE", "FUTURE_REF")]
+
+
+@pytest.mark.parametrize("text", [
+    "Ms. Rivera, 52 years old, will lead the unit.",
+    "The offer is open to staff 55 years old or older.",
+])
+def test_ages_are_not_durations(text):
+    assert tag(text, "2026-02-20") == []
+
+
+def test_durations_next_to_old_words_still_found():
+    assert values("The plant ran for 40 years.", "2026-02-20") == [("40 years", "DURATION", "P40Y")]
+
+
+# ---- a date that opens the sentence, then a reporting verb ----
+
+@pytest.mark.parametrize("dct, value", [
+    ("2030-10-20", "2030-09"),  # DCT after September: this year's
+    ("2030-02-20", "2029-09"),  # DCT before September: the announcement was last year's
+])
+def test_date_opening_sentence_dates_the_announcement(dct, value):
+    t = one("In September, Acme announced plans to build a plant.", dct)
+    assert t.value == value
+
+
+def test_future_cue_before_the_date_still_wins():
+    # the reporting verb comes last and the sentence looks ahead
+    assert one("Shipments will begin in March, Acme said.", "2030-10-20").value == "2031-03"
+
+
+# ---- a day close to the DCT is that day, whatever the verb ----
+
+@pytest.mark.parametrize("text, dct, value", [
+    ("The tender offer was extended to Nov. 16.", "2030-10-30", "2030-11-16"),  # DCT before the day
+    ("The tender offer was extended to Nov. 16.", "2030-12-02", "2030-11-16"),  # DCT after the day
+    ("Acme said it will redeem the notes on Oct. 31.", "2030-10-27", "2030-10-31"),
+    ("The notes were redeemed on Oct. 31.", "2030-11-03", "2030-10-31"),
+])
+def test_day_within_a_month_of_dct(text, dct, value):
+    assert one(text, dct).value == value
+
+
+def test_day_far_from_dct_still_follows_tense():
+    assert one("Shares fell on Dec. 3.", "2026-02-20").value == "2025-12-03"
+    assert one("It will open on Dec. 3.", "2026-02-20").value == "2026-12-03"
