@@ -75,6 +75,7 @@ def canonical_name(name: str) -> str:
     name = re.sub(r"^(?:The|the)\s+", "", name)
     name = ACRONYM.sub("", name).strip(" ,-")
     short = STRIP_SUFFIX.sub("", name).strip(" ,")
+    short = re.sub(r"\s+(?:and|&|of|de|et)$", "", short)  # "J.P. Morgan and Co" -> "J.P. Morgan"
     return short or name
 
 
@@ -104,7 +105,7 @@ class CompanyIndex:
         """Register a company written as `surface`; returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
         surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1])  # the part after a sentence end
-        surface = re.sub(r"(?:'s|’s)$", "", surface)
+        surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Paris-based Alsthom"
         if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
             surface = rest if len(rest.split()) >= 2 else owner

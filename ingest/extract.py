@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cues, stance_cues
+from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets
 from .records import Document, Event, Extraction, Statement
 from .sentences import Sentence, split
@@ -72,6 +73,7 @@ class Context:
     timexes: list[Timex]
     year: int | None
     here: str | None = None  # the dateline's market, which "here" refers to
+    homes: Homes | None = None  # where companies are based (their home market is not entered)
 
     def timexes_between(self, start: int, end: int) -> list[Timex]:
         """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
@@ -87,7 +89,8 @@ def extract(doc: Document) -> Extraction:
     people = People.build(text, companies)
     timexes = [t for t in tag(text, doc.published) if 0 <= t.start < t.end <= len(text)]
     year = int(doc.published[:4]) if doc.published else None
-    ctx = Context(doc, companies, people, timexes, year, _dateline_market(doc, year))
+    here = _dateline_market(doc, year)
+    ctx = Context(doc, companies, people, timexes, year, here, read_homes(text, companies, here, year))
     sentences = split(text)
     statements: list[Statement] = []
     focus: str | None = _lead_company(companies, sentences)
@@ -149,50 +152,45 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes_between(sentence.start, sentence.end))
         if not picked:
             continue
-        company = _subject_company(sentence, (frame or action).start, ctx.companies, None)
-        if company == "":
-            continue  # an institution is the subject ("the Bank of Japan re-entered the market")
-        subject_rule = "subject"
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
-        if _pronoun_subject(sentence, (frame or action).start, text):
-            pronoun_company = _pronoun_company(speaker, focus)
-            if pronoun_company:
-                company, subject_rule = pronoun_company, "pronoun"
-        if company is None:
+        subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx)
+        if not subjects:
             continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
         said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
-        who, role, speaker_type = _speaker_fields(speaker, company)
-        base_stance = stance
-        for market in picked:
-            key = (company, market.code)
-            if key in used_markets:
-                continue
-            used_markets.add(key)
-            target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, base_stance, market)
-            stance = base_stance
-            if stance == "no_plans" and qualifier == "until":
-                stance, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
-            elif stance == "plans" and target and said_on and target == said_on and len(target) == 10:
-                stance = "entered"  # "will start selling ... today"
-            confidence = _confidence(frame, action, speaker_type, subject_rule, market, sentence)
-            out.append(Statement(
-                company=company, market=market.code, stance=stance,
-                speaker=who, speaker_role=role, speaker_type=speaker_type,
-                said_on=said_on, target=target, target_qualifier=qualifier,
-                quote=sentence.text, quote_start=sentence.start, quote_end=sentence.end,
-                confidence=confidence,
-                explain={
-                    "frame": frame.cue.pattern if frame else None,
-                    "frame_text": text[frame.start:frame.end] if frame else None,
-                    "action": f"{action.cue.kind}: {action.cue.pattern}",
-                    "action_text": text[action.start:action.end],
-                    "market_alias": market.alias,
-                    "company_rule": subject_rule,
-                    "speaker_rule": speaker.rule if speaker else None,
-                    "said_on_rule": said_rule,
-                    "target_rule": target_rule,
-                },
-            ))
+        for company, subject_rule in subjects:
+            who, role, speaker_type = _speaker_fields(speaker, company)
+            for market in picked:
+                key = (company, market.code)
+                if key in used_markets:
+                    continue
+                if ctx.homes and ctx.homes.is_home(company, market.code):
+                    continue  # a company's own home market is not one it enters (spec: judgement calls)
+                used_markets.add(key)
+                target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance, market)
+                final = stance
+                if final == "no_plans" and qualifier == "until":
+                    final, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
+                elif final == "plans" and target and said_on and target == said_on and len(target) == 10:
+                    final = "entered"  # "will start selling ... today"
+                out.append(Statement(
+                    company=company, market=market.code, stance=final,
+                    speaker=who, speaker_role=role, speaker_type=speaker_type,
+                    said_on=said_on, target=target, target_qualifier=qualifier,
+                    quote=sentence.text, quote_start=sentence.start, quote_end=sentence.end,
+                    confidence=_confidence(frame, action, speaker_type, subject_rule, market, sentence),
+                    explain={
+                        "frame": frame.cue.pattern if frame else None,
+                        "frame_text": text[frame.start:frame.end] if frame else None,
+                        "action": f"{action.cue.kind}: {action.cue.pattern}",
+                        "action_text": text[action.start:action.end],
+                        "market_alias": market.alias,
+                        "company_rule": subject_rule,
+                        "home": ctx.homes.rule.get(company) if ctx.homes else None,
+                        "speaker_rule": speaker.rule if speaker else None,
+                        "said_on_rule": said_rule,
+                        "target_rule": target_rule,
+                    },
+                ))
     return out
 
 
@@ -267,7 +265,7 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
     dateline = doc.meta.get("dateline") if doc.meta else None
     if not dateline:
         return None
-    place = str(dateline).split(",")[0].strip()
+    place = ",".join(str(dateline).split(",")[:2]).strip()  # "NEWMARKET, N.H., March 12"
     found = find_markets(place, year, shouting=True)
     return country_of(found[0].code) if found else None
 
@@ -285,6 +283,8 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
                              for c in ctx.companies.mentions_between(start - 120, end))
         if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
+        if ctx.homes and ctx.homes.is_seat(start, end):
+            continue  # "Monier Ltd of Australia": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]
         if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
             continue  # "U.S. brokerage firm": a place describing a company, not a market
@@ -335,6 +335,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         picked.append(m)
     # markets after the action: the first one and those coordinated with it ("Germany, Austria and Switzerland")
     trailing = [m for m in picked if m.start >= action.end and not (action.start <= m.start < action.end)]
+    inside = [m for m in picked if action.start <= m.start < action.end]
+    if inside and trailing:  # "a joint venture in London ... for the sale of equities in Europe"
+        trailing = [inside[-1]] + trailing
     if len(trailing) > 1:
         keep = [trailing[0]]
         for m in trailing[1:]:
@@ -345,7 +348,7 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
                 keep.append(m)  # "a plant in Plymouth, England, to serve European customers"
             else:
                 break
-        picked = [m for m in picked if m not in trailing or m in keep]
+        picked = sorted([m for m in picked if m not in trailing] + keep, key=lambda m: m.start)
     # a subdivision stands for its country unless the text is about its own market ("the Los Angeles market")
     out = []
     for m in picked:
@@ -355,6 +358,39 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
             code = country_of(code)
         out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))
     return out
+
+
+COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&)\s*<?")
+
+
+def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, focus: str | None,
+              ctx: Context) -> list[tuple[str, str]]:
+    """The companies a cue is about, with the rule that found each: the subject mentioned last before
+    it, the companies coordinated with that one ("Nippon Steel and Inland Steel are negotiating"),
+    or what a pronoun refers to ("it plans", "it and Clevite will launch"). None when an institution
+    is the subject ("the Bank of Japan re-entered the market")."""
+    text = ctx.doc.text
+    before = [m for m in ctx.companies.mentions_between(sentence.start, cue_start) if m.end <= cue_start]
+    if before and not before[-1].company:
+        return []  # the nearest name is an institution's, and so is any "it" after it
+    if _pronoun_subject(sentence, cue_start, text):
+        company = _pronoun_company(speaker, focus)
+        return [(company, "pronoun")] if company else []
+    if not before:
+        return []
+    last = before[-1]
+    out = [(last.company, "subject")]
+    for m in reversed(before[:-1]):  # "A, B and C will...": walk back over coordinated names
+        if not m.company or not COORDINATED.fullmatch(text, m.end, last.start):
+            break
+        out.append((m.company, "coordinated subject"))
+        last = m
+    if re.search(r"\bit\s+and\s+<?$", text[max(sentence.start, before[-1].start - 12):before[-1].start]):
+        company = _pronoun_company(speaker, focus)  # "Bridgestone said it and Clevite will launch..."
+        if company:
+            out.append((company, "pronoun"))
+    seen: set[str] = set()
+    return [(c, r) for c, r in out if not (c in seen or seen.add(c))]
 
 
 def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:

@@ -111,7 +111,55 @@ def find_markets(text: str, year: int | None = None, shouting: bool = False) -> 
         code = resolve_alias(alias, year)
         if code:
             out.append(MarketMention(m.start(1), m.end(1), alias, code, alias.lower() in _ADJECTIVES))
-    return out
+    return _place_then_state(text, out)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str]]:
+    """State and province abbreviations ("Tenn."), a pattern for ", Tenn." after a known place and
+    one for an unknown town before it ("Newmarket, N.H.")."""
+    table = {r["abbreviation"]: r["code"] for r in _data_rows("subdivision_abbreviations.csv")}
+    names = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
+    after_comma = re.compile(rf",\s*({names})(?![\w])")
+    town = re.compile(rf"(?<![\w.])(?:[A-Z][\w'-]*\.?\s+){{0,2}}[A-Z][\w'-]+,\s*({names})(?![\w])")
+    return table, after_comma, town
+
+
+def _place_then_state(text: str, found: list[MarketMention]) -> list[MarketMention]:
+    """"Vienna, Va." and "Paris, Texas": a place followed by a subdivision of another country is in that one."""
+    table, after_comma, _ = _abbreviations()
+    known = markets()
+    out: list[MarketMention] = []
+    skip: set[int] = set()
+    for i, m in enumerate(found):
+        if i in skip:
+            continue
+        state = None
+        ab = after_comma.match(text, m.end)
+        if ab:
+            state = MarketMention(ab.start(1), ab.end(1), ab.group(1), table[ab.group(1)])
+        elif i + 1 < len(found) and re.fullmatch(r",\s*", text[m.end:found[i + 1].start]):
+            nxt = found[i + 1]
+            if known.get(nxt.code) and known[nxt.code].kind == "subdivision" and not nxt.adjective:
+                state = nxt
+        if state and not m.adjective and country_of(state.code) != country_of(m.code):
+            out.append(MarketMention(m.start, state.end, text[m.start:state.end], state.code))
+            if i + 1 < len(found) and found[i + 1].start < state.end:
+                skip.add(i + 1)
+            continue
+        out.append(m)
+    # "Newmarket, N.H.": an unknown town placed by its state
+    for town in _town_then_state(text):
+        if not any(m.start < town.end and town.start < m.end for m in out):
+            out.append(town)
+    return sorted(out, key=lambda m: m.start)
+
+
+def _town_then_state(text: str) -> list[MarketMention]:
+    if "," not in text:
+        return []
+    table, _, town = _abbreviations()
+    return [MarketMention(m.start(), m.end(), m.group(0), table[m.group(1)]) for m in town.finditer(text)]
 
 
 def country_of(code: str) -> str:

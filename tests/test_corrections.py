@@ -20,7 +20,7 @@ Norvik Motors plans to enter Germany in 2027, chief executive Anna Berg said on 
 
 The weather in Oslo was mild this week.
 
-Norvik Motors will also open showrooms in France.
+France is next on the list for Norvik Motors showrooms.
 
 Tindra Telecom has no plans to enter Estonia, a spokesperson said.
 """
@@ -58,12 +58,12 @@ def rebuild_twice_with_a_changed_source(src: Path, db_path: Path) -> list:
     return reports
 
 
-def test_without_corrections_the_extractor_gets_estonia_wrong(kb):
+def test_without_corrections_the_extractor_misses_france(kb):
     src, db_path, _ = kb
     build_paths([src], db_path, workers=1)
     rows = statements(db_path)
     assert set(rows) == {("DE", "plans"), ("EE", "no_plans")}
-    assert rows[("EE", "no_plans")]["company"] == "Norvik Motors"
+    assert rows[("EE", "no_plans")]["company"] == "Tindra Telecom"
     assert all(r["corrected"] == 0 and r["corrections"] is None for r in rows.values())
 
 
@@ -87,8 +87,8 @@ def test_fix_by_extracted_values_survives_rebuilds(kb):
     write(corrections, """
         corrections:
           - document: norvik-1
-            statement: {company: Norvik Motors, market: EE, stance: no_plans}
-            fix: {company: Tindra Telecom, speaker: Tindra Telecom}
+            statement: {company: Tindra Telecom, market: EE, stance: no_plans}
+            fix: {company: Tindra Group, speaker: Tindra Group}   # the newsroom's name for it
           - url: https://example.com/not-needed   # unknown document: a warning, not a crash
             statement: {company: X, market: DE, stance: plans}
             reject: true
@@ -97,12 +97,12 @@ def test_fix_by_extracted_values_survives_rebuilds(kb):
     for report in reports:
         assert any("unknown url" in w for _, w in report.warnings)
         row = statements(db_path)[("EE", "no_plans")]
-        assert row["company"] == "Tindra Telecom" and row["speaker"] == "Tindra Telecom"
+        assert row["company"] == "Tindra Group" and row["speaker"] == "Tindra Group"
         assert row["corrected"] == 1
-        assert json.loads(row["corrections"]) == {"company": "Norvik Motors", "speaker": "Norvik Motors"}
+        assert json.loads(row["corrections"]) == {"company": "Tindra Telecom", "speaker": "Tindra Telecom"}
         assert statements(db_path)[("DE", "plans")]["corrected"] == 0
     conn = sqlite3.connect(db_path)
-    assert conn.execute("select count(*) from companies where name = 'Tindra Telecom'").fetchone()[0] == 1
+    assert conn.execute("select count(*) from companies where name = 'Tindra Group'").fetchone()[0] == 1
 
 
 def test_add_finds_the_quote_and_survives_rebuilds(kb):
@@ -114,8 +114,8 @@ def test_add_finds_the_quote_and_survives_rebuilds(kb):
             market: fr
             stance: plans
             speaker_type: media
-            quote: "Norvik Motors will also open
-              showrooms in France."
+            quote: "France is next on the list
+              for Norvik Motors showrooms."
     """)
     for report in rebuild_twice_with_a_changed_source(src, db_path):
         assert report.corrections_failed == 0
@@ -125,7 +125,7 @@ def test_add_finds_the_quote_and_survives_rebuilds(kb):
         conn = sqlite3.connect(db_path)
         text = conn.execute("select text from documents where id = 'norvik-1'").fetchone()[0]
         assert text[row["quote_start"]:row["quote_end"]] == row["quote"] == \
-            "Norvik Motors will also open showrooms in France."
+            "France is next on the list for Norvik Motors showrooms."
 
 
 def test_changed_corrections_apply_to_an_unchanged_document(kb):
@@ -169,8 +169,8 @@ def test_export_include_exclude_only(kb):
     src, db_path, corrections = kb
     write(corrections, """
         - document: norvik-1
-          statement: {company: Norvik Motors, market: EE, stance: no_plans}
-          fix: {company: Tindra Telecom}
+          statement: {company: Tindra Telecom, market: EE, stance: no_plans}
+          fix: {company: Tindra Group}
     """)
     runner = CliRunner()
     result = runner.invoke(cli, ["build", str(src), "--db", str(db_path), "--workers", "1"])
@@ -181,8 +181,8 @@ def test_export_include_exclude_only(kb):
         assert out.exit_code == 0, out.output
         return [json.loads(line) for line in out.output.splitlines()]
 
-    assert {r["company"] for r in export()} == {"Norvik Motors", "Tindra Telecom"}
-    assert {r["company"] for r in export("--corrections", "include")} == {"Norvik Motors", "Tindra Telecom"}
+    assert {r["company"] for r in export()} == {"Norvik Motors", "Tindra Group"}
+    assert {r["company"] for r in export("--corrections", "include")} == {"Norvik Motors", "Tindra Group"}
     assert [r["market"] for r in export("--corrections", "exclude")] == ["DE"]
     only = export("--corrections", "only")
     assert [(r["market"], r["corrected"]) for r in only] == [("EE", 1)]
@@ -194,7 +194,7 @@ def test_corrections_option_names_another_file(kb, tmp_path):
     src, db_path, _ = kb
     other = write(tmp_path / "mine.yaml", """
         - document: norvik-1
-          statement: {company: Norvik Motors, market: EE, stance: no_plans}
+          statement: {company: Tindra Telecom, market: EE, stance: no_plans}
           reject: true
     """)
     result = CliRunner().invoke(cli, ["build", str(src), "--db", str(db_path), "--workers", "1",

@@ -1,0 +1,178 @@
+"""Where companies are based, read from the text: the home market a company cannot "enter".
+
+The spec's judgement calls: a launch in the company's home market is not a
+statement, and "Monier Ltd of Australia" names a partner's seat, not a market
+anyone enters. `read_homes` finds, for each company in a document, the
+evidence the text gives, strongest first:
+
+1. the text itself: "Sweden's Skandinaviska Enskilda Banken", "U.S. brokerage
+   firm Equitable Securities", "Sony Corp of Japan", "Nippon Life, Japan's
+   largest life insurer", "Paris-based Alsthom";
+2. an exchange code: <TSBA.T>, (CAWL.L), (HKEX: 1810);
+3. the name: "Zambia Consolidated Copper Mines", "Industrial Development Bank
+   of India" (not a place at the end, which names a local unit: "Merrill
+   Lynch Canada");
+4. a legal form that belongs to one country: KK, Bhd, Oyj, Plc...;
+5. a Reuters bare ticker (<CMB>: listed in New York), or the dateline for the
+   story's lead company ("CALGARY - Bow Valley Industries Ltd said...").
+
+The places of kind 1 are also returned as seats, so the extractor does not
+take them for target markets. Hints are data (data/home_hints.csv).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .companies import LEGAL_SUFFIXES, CompanyIndex
+from .markets import MarketMention, country_of, find_markets, markets
+
+
+@dataclass
+class Homes:
+    home: dict[str, str] = field(default_factory=dict)  # company -> country code
+    rule: dict[str, str] = field(default_factory=dict)  # company -> which evidence gave it
+    seats: list[tuple[int, int]] = field(default_factory=list)  # spans of places that are a company's seat
+
+    def is_seat(self, start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in self.seats)
+
+    def is_home(self, company: str, code: str) -> bool:
+        """True when `code` is the company's home country. A region around it is not: a British firm
+        can enter "continental Europe"; nor is a state of it ("the Texas market")."""
+        return self.home.get(company) == code
+
+
+@lru_cache(maxsize=1)
+def _hints() -> dict[str, dict[str, str]]:
+    text = resources.files("ingest").joinpath("data", "home_hints.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        out.setdefault(row["kind"], {})[row["value"]] = row["code"] or ""
+    return out
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    hints = _hints()
+    descriptors = "|".join(re.escape(d) for d in sorted(hints["descriptor"], key=len, reverse=True))
+    suffixes = "|".join(re.escape(s) for s in sorted(hints["suffix"], key=len, reverse=True))
+    exchanges = "|".join(re.escape(e) for e in sorted(hints["exchange"], key=len, reverse=True))
+    tail = rf"[.>)]*(?:\s*[<(][^<>()]{{1,12}}[>)])*(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?>?)*"  # "Ltd>", " <SNE.T>"
+    return {
+        # right after a mention: "<TSBA.T>", "(CAWL.L)", "(HKEX: 1810)"
+        "ticker": re.compile(r"[.>]*\s*[<(]\s*[A-Z0-9&]{1,10}\.([A-Z]{1,2})\s*[>)]"),
+        "bare_ticker": re.compile(r"[.>]*\s*<[A-Z]{1,6}>"),
+        "exchange": re.compile(rf"\s*\(\s*({exchanges})\s*:\s*[\w.]+\s*\)"),
+        # "Sony Corp <SNE.T> of Japan", "Raision Tehtaat, of Finland"
+        "of_place": re.compile(tail + r"\s*,?\s+(?:of|based\s+in|headquartered\s+in)\s+(?:the\s+)?$"),
+        # ", Japan's largest life insurer", ", the Japanese electronics group", ", a Paris-based maker"
+        "apposition": re.compile(tail + r"\s*,\s+(?:the\s+|a\s+|an\s+|one\s+of\s+)?$"),
+        "descriptor_after": re.compile(rf"^(?:'s|’s|-based)?(?:\s+[\w-]+){{0,4}}?\s+(?:{descriptors})\b"),
+        "possessive_after": re.compile(r"^(?:'s|’s|-based|\s+based)\b"),
+        # before a mention: "Sweden's ", "U.S. brokerage firm ", "Paris-based ", "Italy's state-owned <"
+        "before": re.compile(rf"(?:(?:'s|’s|-based|\s+based)(?:\s+[\w-]+){{0,3}}|(?:\s+[\w-]+){{0,3}}\s+(?:{descriptors}))\s+<?$"),
+        "suffix": re.compile(rf"(?:^|[\s,])({suffixes})\.?$"),
+    }
+
+
+def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, year: int | None = None) -> Homes:
+    """Each company's home country and the spans of places that are companies' seats."""
+    homes = Homes()
+    found: dict[str, dict[int, tuple[str, str]]] = {}  # company -> {tier: (code, rule)}
+    pats = _patterns()
+    hints = _hints()
+    places = find_markets(text, year)
+    starts = [p.start for p in places]
+
+    def note(company: str, tier: int, code: str | None, rule: str) -> None:
+        if code and code in markets() and markets()[code].kind != "region":
+            found.setdefault(company, {}).setdefault(tier, (country_of(code), rule))
+
+    from bisect import bisect_left
+    for m in companies.mentions:
+        if not m.company:
+            continue
+        # 1. the text around the mention
+        i = bisect_left(starts, m.end)
+        for place in places[i:i + 3]:  # after the mention: "of Japan", ", Japan's largest..."
+            gap = text[m.end:place.start]
+            if len(gap) > 40:
+                break
+            after = text[place.end:place.end + 60]
+            if pats["of_place"].fullmatch(gap) and not place.adjective:
+                note(m.company, 1, place.code, "of place")
+                homes.seats.append(_seat_span(place, places, text))
+                break
+            if pats["apposition"].fullmatch(gap) and (
+                    pats["possessive_after"].match(after) or pats["descriptor_after"].match(after)):
+                note(m.company, 1, place.code, "apposition")
+                homes.seats.append((place.start, place.end))
+                break
+        j = bisect_left(starts, m.start)
+        for place in reversed(places[max(0, j - 2):j]):  # before: "Sweden's X", "U.S. brokerage firm X"
+            gap = text[place.end:m.start]
+            if len(gap) <= 45 and pats["before"].fullmatch(gap) and "\n\n" not in gap:
+                note(m.company, 1, place.code, "before name")
+                homes.seats.append((place.start, place.end))
+                break
+        # 2. exchange codes
+        after = text[m.end:m.end + 40]
+        t = pats["ticker"].match(after)
+        if t and t.group(1) in hints["ticker"]:
+            note(m.company, 2, hints["ticker"][t.group(1)], f"ticker .{t.group(1)}")
+        e = pats["exchange"].match(after)
+        if e:
+            note(m.company, 2, hints["exchange"][e.group(1)], f"exchange {e.group(1)}")
+        if pats["bare_ticker"].match(after):
+            note(m.company, 5, "US", "bare ticker")
+    lead = next((m.company for m in companies.mentions if m.company), None)
+    for name, company in companies.companies.items():
+        # 3. the name itself
+        code = _name_country(name, year)
+        if code:
+            note(name, 3, code, "name")
+        # 4. legal forms; 5. a US legal form in a story from the US
+        for alias in company.aliases:
+            s = pats["suffix"].search(alias)
+            if s:
+                note(name, 4, hints["suffix"][s.group(1)], f"legal form {s.group(1)}")
+            if dateline and name == lead and re.search(
+                    r"\b(?:Inc|Corp|Co|Ltd|Limited|Incorporated|Corporation|LLC)\.?$", alias):
+                note(name, 5, dateline, "the story's lead company, by its dateline")
+    for company, tiers in found.items():
+        code, rule = tiers[min(tiers)]
+        homes.home[company], homes.rule[company] = code, rule
+    return homes
+
+
+def _seat_span(place: MarketMention, places: list[MarketMention], text: str) -> tuple[int, int]:
+    """"of Perth, Western Australia": the seat runs over a place and the region or country after it."""
+    end = place.end
+    for other in places:
+        if other.start >= end and re.fullmatch(r",\s*", text[end:other.start]):
+            end = other.end
+    return place.start, end
+
+
+def _name_country(name: str, year: int | None) -> str | None:
+    """"Zambia Consolidated Copper Mines" -> ZM; "Bank of Tokyo" -> JP; "Merrill Lynch Canada" -> None."""
+    words = name.split()
+    if len(words) < 2:
+        return None
+    hint = _hints()["name_word"].get(words[0])
+    if hint:
+        return hint
+    of = re.search(r"\bof\s+(?:the\s+)?(.+)$", name)
+    if of:
+        found = find_markets(of.group(1), year)
+        if found and found[0].start == 0 and found[0].end == len(of.group(1)):
+            return found[0].code
+    found = find_markets(name, year)
+    if found and found[0].start == 0 and found[0].end < len(name) and not name[found[0].end:].startswith("'"):
+        return found[0].code
+    return None
