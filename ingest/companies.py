@@ -100,8 +100,9 @@ class CompanyIndex:
     alias_to_name: dict[str, str] = field(default_factory=dict)
     mentions: list[Mention] = field(default_factory=list)
     institutions: set[str] = field(default_factory=set)  # names of bodies that are not companies, as written
+    corporate: set[str] = field(default_factory=set)  # companies named with a legal form, ticker or on the known list
 
-    def add(self, surface: str, offset: int) -> str | None:
+    def add(self, surface: str, offset: int, corporate: bool = False) -> str | None:
         """Register a company written as `surface`; returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
         surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1])  # the part after a sentence end
@@ -109,7 +110,7 @@ class CompanyIndex:
         if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
             surface = rest if len(rest.split()) >= 2 else owner
-        if not surface or surface.split()[0] in NOT_NAMES and len(surface.split()) == 1:
+        if not surface or surface.split()[0] in NOT_NAMES and len(surface.split()) == 1 or len(surface) < 2:
             return None
         known = known_companies()
         name = known.get(surface) or known.get(canonical_name(surface)) or canonical_name(surface)
@@ -133,12 +134,14 @@ class CompanyIndex:
         parent = self._parent_of(name)
         if parent:
             name = parent
-        if find_markets(name) and find_markets(name)[0].alias == name:
-            return None  # "Europe Inc." is rare; a bare place name is not a company
+        if any(found and found[0].alias == n for n in (name, name + ".") for found in [find_markets(n)]):
+            return None  # "Europe Inc." is rare; a bare place name ("U.S", its dot stripped) is not a company
         existing = self.alias_to_name.get(name)
         if existing:
             name = existing
         company = self.companies.setdefault(name, Company(name, first=offset))
+        if corporate:
+            self.corporate.add(name)
         for alias in {surface, name, *_short_forms(surface, name)}:
             if alias and alias not in NOT_NAMES:
                 company.aliases.add(alias)
@@ -176,7 +179,7 @@ class CompanyIndex:
                 surface = m.group(1)
                 if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
                     continue  # a ticker
-                index.add(_trim_leading(surface), m.start(1))
+                index.add(_trim_leading(surface), m.start(1), corporate=True)
         for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():
@@ -186,7 +189,7 @@ class CompanyIndex:
         known = known_companies()
         if known:
             for m in _known_pattern().finditer(text):
-                index.add(re.sub(r"\s+", " ", m.group(0)), m.start())
+                index.add(re.sub(r"\s+", " ", m.group(0)), m.start(), corporate=True)
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         person_like: dict[str, bool] = {}
         for m in re.finditer(

@@ -163,7 +163,9 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                 key = (company, market.code)
                 if key in used_markets:
                     continue
-                if ctx.homes and ctx.homes.is_home(company, market.code):
+                continental = market.alias.lower().startswith("continental") or re.search(
+                    r"\bcontinental\s+$", text[max(0, market.start - 14):market.start], re.I)
+                if ctx.homes and ctx.homes.is_home(company, market.code, regions=not continental):
                     continue  # a company's own home market is not one it enters (spec: judgement calls)
                 used_markets.add(key)
                 target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance, market)
@@ -288,8 +290,13 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
         after = ctx.doc.text[end:end + 12]
         if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
             continue  # "U.S. brokerage firm": a place describing a company, not a market
-        if re.match(r"-based|\s+(?:Navy|Army|Government|government|Treasury|Congress|dollar|dollars|stocks?|shares|bonds?|index|time)\b", after):
-            continue
+        if re.match(r"-based|\s+(?:Navy|Army|Government|government|Treasury|Congress|Senate|House|Court|court|Bankruptcy|"
+                    r"District|Supreme|Secretary|Ambassador|Embassy|Department|Agriculture|Commerce|President|"
+                    r"Minister|Ministry|Trade\s+Representative|dollar|dollars|stocks?|shares|bonds?|index|time)\b", after):
+            continue  # "the U.S. Bankruptcy Court", "U.S. Agriculture Secretary": a body, not a market
+        if re.search(r"\b(?:outside|except|excluding|other\s+than|apart\s+from)\s+(?:in\s+)?(?:the\s+)?$",
+                     ctx.doc.text[max(0, start - 24):start]):
+            continue  # "holdings outside Canada", "across Canada, except in Quebec"
         out.append(MarketMention(start, end, m.alias, m.code, m.adjective))
     return out
 
@@ -390,7 +397,12 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         if company:
             out.append((company, "pronoun"))
     seen: set[str] = set()
-    return [(c, r) for c, r in out if not (c in seen or seen.add(c))]
+    return [(c, r) for c, r in out if not (c in seen or seen.add(c) or _is_person(c, ctx))]
+
+
+def _is_person(company: str, ctx: Context) -> bool:
+    """A "company" found only as a capitalized subject that the text names as a person ("Lyng said")."""
+    return company not in ctx.companies.corporate and ctx.people.find(company) is not None
 
 
 def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:

@@ -40,10 +40,17 @@ class Homes:
     def is_seat(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.seats)
 
-    def is_home(self, company: str, code: str) -> bool:
-        """True when `code` is the company's home country. A region around it is not: a British firm
-        can enter "continental Europe"; nor is a state of it ("the Texas market")."""
-        return self.home.get(company) == code
+    def is_home(self, company: str, code: str, regions: bool = True) -> bool:
+        """True when `code` is the company's home country or, with `regions`, a region around it
+        (a US firm does not enter North America; "global" is never home). A state of it is not home
+        ("the Texas market"); callers pass regions=False for "continental Europe" and the like."""
+        home = self.home.get(company)
+        if not home:
+            return False
+        if code == home:
+            return True
+        market = markets().get(home)
+        return regions and code != "global" and market is not None and code in market.regions
 
 
 @lru_cache(maxsize=1)
