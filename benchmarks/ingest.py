@@ -155,6 +155,10 @@ def _replay(rows: dict, workdir: Path, profile_store: bool) -> dict:
     from kb.schema import open_db
 
     extractions = _extractions(rows)
+    # What the workers send back carries the duplicate fingerprints (kb.build.process_file).
+    from kb.store import fingerprint
+    for e in extractions:
+        fingerprint(e)
     path = workdir / "replay.db"
     db = open_db(path)
     results = ((e.document.path, [e], None) for e in extractions)
@@ -188,8 +192,13 @@ def _raw(rows: dict, built: Path, workdir: Path) -> dict:
     src.close()
     path = workdir / "raw.db"
     conn = sqlite3.connect(path, isolation_level=None)
+    # The same connection settings as ours (kb.schema.open_db, kb.store.WRITER_PRAGMAS), except
+    # foreign keys, which raw does not check.
+    from kb.store import WRITER_PRAGMAS
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    for name, value in WRITER_PRAGMAS.items():
+        conn.execute(f"PRAGMA {name} = {value}")
     fts = []
     for kind, name, sql in schema:
         if kind == "trigger":

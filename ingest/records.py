@@ -89,3 +89,8 @@ class Extraction:
     statements: list[Statement] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     companies: dict[str, list[str]] = field(default_factory=dict)  # name -> aliases seen
+    # Duplicate-detection fingerprints of the document (ingest.fingerprint: canonical_url(url),
+    # normalized_text_hash(text)). kb build's worker processes fill them in so that the single
+    # writer does not compute them; when text_hash is None, kb.store computes both.
+    text_hash: str | None = None
+    canonical_url: str | None = None

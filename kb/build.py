@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.extract import extract
-from ingest.fingerprint import canonical_url, normalized_text_hash
 from ingest.readers import PartialReadError, read_path, supported
 from ingest.records import Extraction, ReadError
 
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
 from .schema import open_db
-from .store import Batch, delete_document, refresh_companies, save_extraction, stored_hashes
+from .store import Batch, delete_document, fingerprint, refresh_companies, save_extraction, stored_hashes
 from .timeline import recompute as recompute_claims
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -96,9 +95,11 @@ def process_file(path: Path) -> tuple[str, list[Extraction | str], str | None]:
             out.append(doc.id)
             continue
         try:
-            out.append(extract(doc))
+            extraction = extract(doc)
         except Exception as e:
             return str(path), [], f"extraction failed in document {doc.id!r}: {type(e).__name__}: {e}"
+        fingerprint(extraction)  # here, in parallel, rather than in the single writer
+        out.append(extraction)
     return str(path), out, problem
 
 
@@ -129,9 +130,12 @@ def build_paths(
     known = stored_hashes(db)
     files = list(iter_files(paths))
     # A document whose corrections changed since it was stored is extracted again (not skipped).
-    stale = {doc_id: path for doc_id, path, url, digest in
-             db.conn.execute("select id, path, url, corrections_hash from documents")
-             if loaded.digest(doc_id, url) != digest}
+    if loaded.items:
+        stale = {doc_id: path for doc_id, path, url, digest in
+                 db.conn.execute("select id, path, url, corrections_hash from documents")
+                 if loaded.digest(doc_id, url) != digest}
+    else:  # no corrections: only documents that had some are stale
+        stale = dict(db.conn.execute("select id, path from documents where corrections_hash is not null"))
     listed = {str(f) for f in files}
     files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and Path(p).is_file()]
     worker_known = {k: v for k, v in known.items() if k not in stale}
@@ -184,8 +188,9 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
                 report.unchanged += 1
                 continue
             doc_id = item.document.id
+            url, text_hash = fingerprint(item)
             if doc_id in seen:
-                if _stored_text_hash(db, doc_id) == normalized_text_hash(item.document.text):
+                if _stored_text_hash(db, doc_id) == text_hash:
                     _add_path(db, doc_id, item.document.path)  # the same article saved twice
                     report.duplicates += 1
                     continue
@@ -193,21 +198,22 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
                 report.failed += 1
                 report.errors.append((path, f"document id {doc_id!r} already used by another file in this build"))
                 continue
-            if doc_id not in known:
-                original = _find_duplicate(db, item.document)
+            if doc_id not in known and batch.maybe_stored(url, text_hash):
+                original = _find_duplicate(db, doc_id, url, text_hash)
                 if original is not None:
                     _add_path(db, original, item.document.path)
                     report.duplicates += 1
                     continue
             seen.add(doc_id)
-            applied = apply_corrections(item, report.corrections)
-            report.warnings.extend((path, w) for w in applied.warnings)
-            report.errors.extend((path, e) for e in applied.errors)
-            report.corrections_failed += len(applied.errors)
-            item = applied.extraction
+            if report.corrections.items:
+                applied = apply_corrections(item, report.corrections)
+                report.warnings.extend((path, w) for w in applied.warnings)
+                report.errors.extend((path, e) for e in applied.errors)
+                report.corrections_failed += len(applied.errors)
+                item = applied.extraction
             old_paths = _stored_paths(db, doc_id) if doc_id in known else []
             try:
-                save_extraction(db, item, batch)
+                save_extraction(db, item, batch, new=doc_id not in known)
                 _after_save(db, item.document, old_paths, report.corrections)
             except Exception as e:
                 report.failed += 1
@@ -228,13 +234,12 @@ def _stored_text_hash(db, doc_id: str) -> str | None:
     return row[0] if row else None
 
 
-def _find_duplicate(db, doc) -> str | None:
+def _find_duplicate(db, doc_id: str, url: str | None, text_hash: str) -> str | None:
     """The id of a stored document with the same canonical URL or normalized text, if any."""
-    url = canonical_url(doc.url)
     row = db.conn.execute(
         "select id from documents where id != ? and (text_hash = ? or (? is not null and canonical_url = ?))"
         " order by id limit 1",
-        [doc.id, normalized_text_hash(doc.text), url, url],
+        [doc_id, text_hash, url, url],
     ).fetchone()
     return row[0] if row else None
 
@@ -254,7 +259,7 @@ def _add_path(db, doc_id: str, path: str) -> None:
 def _after_save(db, doc, old_paths: list[str], corrections: Corrections) -> None:
     """Keep the paths of duplicates seen in earlier builds; remember which corrections were applied."""
     paths = [doc.path, *(p for p in old_paths if p != doc.path)]
-    digest = corrections.digest(doc.id, doc.url)
+    digest = corrections.digest(doc.id, doc.url) if corrections.items else None
     if len(paths) > 1 or digest is not None:
         db.conn.execute("update documents set paths = ?, corrections_hash = ? where id = ?",
                         [json.dumps(paths, ensure_ascii=False), digest, doc.id])

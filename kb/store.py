@@ -3,7 +3,7 @@
 Rows are written with plain `executemany` on the schema's own column lists.
 On its own, `save_extraction` is one transaction (`with conn:`); inside a
 `Batch` (what `kb build` uses) it is one SAVEPOINT within a transaction that
-commits every few hundred documents, so a document's old rows are replaced by
+commits every 2,000 documents or second, so a document's old rows are replaced by
 its new ones all at once or not at all, and a killed build loses at most the
 uncommitted batch, never part of a document.
 """
@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -22,7 +22,7 @@ from ingest.dates import timex_fields
 from ingest.fingerprint import canonical_url, normalized_text_hash
 from ingest.records import Document, Event, Extraction, Statement
 
-from .schema import TABLES, defer_fts, restore_fts
+from .schema import DATE_COLUMNS, TABLES, defer_fts, restore_fts
 
 
 @lru_cache(maxsize=None)
@@ -39,9 +39,21 @@ def _upsert_sql(table: str) -> str:
     return f"{_insert_sql(table)} on conflict([{pk}]) do update set {updates}"
 
 
-def _date_row(prefix: str, value: str | None) -> dict[str, Any]:
+# json.dumps(..., ensure_ascii=False) builds a new encoder per call; these are built once.
+_json = json.JSONEncoder(ensure_ascii=False).encode
+_json_meta = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+@lru_cache(maxsize=65536)
+def _date_values(value: str | None) -> tuple:
+    """The TIMEX3 value and its derived columns (start, precision, year, month), as stored."""
     fields = timex_fields(value)
-    return {prefix: value, **{f"{prefix}_{k}": v for k, v in fields.items()}}
+    return (value, *(fields[k] for k in DATE_COLUMNS))
+
+
+def _date_row(prefix: str, value: str | None) -> dict[str, Any]:
+    values = _date_values(value)
+    return {prefix: value, **{f"{prefix}_{k}": v for k, v in zip(DATE_COLUMNS, values[1:])}}
 
 
 def statement_id(document_id: str, s: Statement) -> str:
@@ -55,89 +67,151 @@ def event_id(document_id: str, e: Event) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+def fingerprint(extraction: Extraction) -> tuple[str | None, str]:
+    """(canonical URL, normalized-text hash) of the extraction's document, computed once.
+
+    kb build's workers call this, so the records they send back carry both
+    (`Extraction.canonical_url`, `Extraction.text_hash`) and the writer never
+    computes them; an extraction made elsewhere gets them here on first use.
+    """
+    if extraction.text_hash is None:
+        doc = extraction.document
+        extraction.canonical_url = canonical_url(doc.url)
+        extraction.text_hash = normalized_text_hash(doc.text)
+    return extraction.canonical_url, extraction.text_hash
+
+
+# Rows are plain tuples in the schema's column order; these spell the order out, and
+# the import fails if kb/schema.py changes it.
+DOCUMENT_COLUMNS = (
+    "id", "path", "name", "format", "title", "url", "publisher", "author", "published", "published_year",
+    "content_hash", "text", "meta", "statements", "events", "ingested_at", "canonical_url", "text_hash",
+    "paths", "corrections_hash",
+)
+STATEMENT_COLUMNS = (
+    "id", "document_id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
+    *(f"said_on{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
+    *(f"target{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
+    "target_qualifier", "quote", "quote_start", "quote_end", "confidence", "explain", "claim_id",
+    "corrected", "corrections",
+)
+EVENT_COLUMNS = (
+    "id", "document_id", "company", "market", "kind", *(f"date{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
+    "place", "product", "quote", "quote_start", "quote_end",
+)
+for _table, _columns in (("documents", DOCUMENT_COLUMNS), ("statements", STATEMENT_COLUMNS),
+                         ("events", EVENT_COLUMNS)):
+    if tuple(TABLES[_table]["columns"]) != _columns:
+        raise ImportError(f"kb.store's {_table} row layout is out of step with kb.schema.TABLES")
+
+
+_URL, _TEXT_HASH = DOCUMENT_COLUMNS.index("canonical_url"), DOCUMENT_COLUMNS.index("text_hash")
+
+
+def document_values(extraction: Extraction, n_statements: int, n_events: int) -> tuple:
+    """The documents row (DOCUMENT_COLUMNS) for this extraction's document."""
+    doc = extraction.document
+    url, text_hash = fingerprint(extraction)
+    return (
+        doc.id, doc.path, doc.name, doc.format, doc.title, doc.url, doc.publisher, doc.author, doc.published,
+        _date_values(doc.published)[3], doc.content_hash, doc.text,
+        _json_meta(doc.meta) if doc.meta else None,
+        n_statements, n_events, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        url, text_hash, _json([doc.path]),
+        None,  # corrections_hash: set by kb.build when corrections apply to this document
+    )
+
+
+def statement_values(document_id: str, s: Statement) -> tuple:
+    """The statements row (STATEMENT_COLUMNS) for one statement."""
+    # kb.corrections marks corrected statements: their id stays the one of the extracted values.
+    fix = getattr(s, "kb_correction", None)
+    return (
+        fix["id"] if fix else statement_id(document_id, s), document_id,
+        s.company, s.market, s.stance, s.speaker, s.speaker_role, s.speaker_type,
+        *_date_values(s.said_on), *_date_values(s.target),
+        s.target_qualifier, s.quote, s.quote_start, s.quote_end, s.confidence,
+        _json(s.explain) if s.explain else None,
+        None,  # claim_id: assigned after the build by kb.timeline.recompute
+        1 if fix else 0,
+        _json(fix["original"]) if fix else None,
+    )
+
+
+def event_values(document_id: str, e: Event) -> tuple:
+    """The events row (EVENT_COLUMNS) for one event."""
+    return (
+        event_id(document_id, e), document_id, e.company, e.market, e.kind, *_date_values(e.date),
+        e.place, e.product, e.quote, e.quote_start, e.quote_end,
+    )
+
+
 def document_row(doc: Document, n_statements: int, n_events: int) -> dict[str, Any]:
-    fields = timex_fields(doc.published)
-    return {
-        "id": doc.id, "path": doc.path, "name": doc.name, "format": doc.format, "title": doc.title,
-        "url": doc.url, "publisher": doc.publisher, "author": doc.author, "published": doc.published,
-        "published_year": fields["year"], "content_hash": doc.content_hash, "text": doc.text,
-        "meta": json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None,
-        "statements": n_statements, "events": n_events,
-        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "canonical_url": canonical_url(doc.url), "text_hash": normalized_text_hash(doc.text),
-        "paths": json.dumps([doc.path], ensure_ascii=False),
-        "corrections_hash": None,  # set by kb.build when corrections apply to this document
-    }
+    return dict(zip(DOCUMENT_COLUMNS, document_values(Extraction(doc), n_statements, n_events)))
 
 
 def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
-    # kb.corrections marks corrected statements: their id stays the one of the extracted values.
-    fix = getattr(s, "kb_correction", None)
-    return {
-        "id": fix["id"] if fix else statement_id(document_id, s), "document_id": document_id,
-        "company": s.company, "market": s.market, "stance": s.stance,
-        "speaker": s.speaker, "speaker_role": s.speaker_role, "speaker_type": s.speaker_type,
-        **_date_row("said_on", s.said_on), **_date_row("target", s.target),
-        "target_qualifier": s.target_qualifier,
-        "quote": s.quote, "quote_start": s.quote_start, "quote_end": s.quote_end,
-        "confidence": s.confidence,
-        "explain": json.dumps(s.explain, ensure_ascii=False) if s.explain else None,
-        "claim_id": None,  # assigned after the build by kb.timeline.recompute
-        "corrected": 1 if fix else 0,
-        "corrections": json.dumps(fix["original"], ensure_ascii=False) if fix else None,
-    }
+    return dict(zip(STATEMENT_COLUMNS, statement_values(document_id, s)))
 
 
 def event_row(document_id: str, e: Event) -> dict[str, Any]:
-    return {
-        "id": event_id(document_id, e), "document_id": document_id, "company": e.company,
-        "market": e.market, "kind": e.kind, **_date_row("date", e.date), "place": e.place,
-        "product": e.product, "quote": e.quote, "quote_start": e.quote_start, "quote_end": e.quote_end,
-    }
+    return dict(zip(EVENT_COLUMNS, event_values(document_id, e)))
 
 
-def _values(table: str, rows: Iterable[dict[str, Any]]) -> list[tuple]:
-    cols = list(TABLES[table]["columns"])
-    return [tuple(row[c] for c in cols) for row in rows]
-
-
-def save_extraction(db: sqlite_utils.Database, extraction: Extraction, batch: "Batch | None" = None) -> None:
+def save_extraction(db: sqlite_utils.Database, extraction: Extraction, batch: "Batch | None" = None,
+                    new: bool = False) -> None:
     """Replace everything stored for this document with this extraction, atomically.
 
     Alone: one transaction. With `batch` (an open `Batch` on this database):
     one savepoint in the batch's transaction, rolled back alone if it fails.
+    `new`: the caller knows nothing is stored for this document id (kb build: an id
+    that was not in the database when the build started and not yet seen in it), so
+    there are no old rows to delete.
     """
     doc = extraction.document
-    statements = {row["id"]: row for row in (statement_row(doc.id, s) for s in extraction.statements)}
-    events = {event_id(doc.id, e): event_row(doc.id, e) for e in extraction.events}
+    # One row per id (the last wins, as the dicts keyed by id did before).
+    statements = list({row[0]: row for row in (statement_values(doc.id, s) for s in extraction.statements)}.values())
+    events = list({row[0]: row for row in (event_values(doc.id, e) for e in extraction.events)}.values())
     companies = _company_aliases(extraction)
-    document = _values("documents", [document_row(doc, len(statements), len(events))])[0]
+    document = document_values(extraction, len(statements), len(events))
     conn = db.conn
     if batch is None:
         with conn:
-            _write(conn, doc.id, document, statements, events, _merge_companies(conn, companies))
+            _write(conn, doc.id, document, statements, events, _merge_companies(conn, companies), new)
         return
     batch.begin()
     conn.execute("savepoint kb_document")
     try:
         updates = _merge_companies(conn, companies, batch.companies)
-        _write(conn, doc.id, document, statements, events, updates)
+        _write(conn, doc.id, document, statements, events, updates, new)
     except BaseException:
         conn.execute("rollback to kb_document")
         conn.execute("release kb_document")
         raise
     conn.execute("release kb_document")
     batch.companies.update((name, aliases) for name, (aliases, _) in updates.items())
+    batch.fingerprints.update((hash(document[_URL]), hash(document[_TEXT_HASH])))
     batch.written()
 
 
-def _write(conn, doc_id: str, document: tuple, statements: dict, events: dict, companies: dict) -> None:
-    conn.execute("delete from statements where document_id = ?", [doc_id])
-    conn.execute("delete from events where document_id = ?", [doc_id])
+def _write(conn, doc_id: str, document: tuple, statements: list[tuple], events: list[tuple],
+           companies: dict, new: bool = False) -> None:
+    if not new:
+        conn.execute("delete from statements where document_id = ?", [doc_id])
+        conn.execute("delete from events where document_id = ?", [doc_id])
     _write_companies(conn, companies)
     conn.execute(_upsert_sql("documents"), document)
-    conn.executemany(_insert_sql("statements"), _values("statements", statements.values()))
-    conn.executemany(_insert_sql("events"), _values("events", events.values()))
+    if statements:
+        conn.executemany(_insert_sql("statements"), statements)
+    if events:
+        conn.executemany(_insert_sql("events"), events)
+
+
+# The writer's connection settings for a batch (restored after it): each document's savepoint keeps
+# a journal of the pages it changes, which SQLite spills to a temporary file past 64 KiB (a third
+# of storage time when measured); in memory it costs a few hundred KiB. A larger page cache keeps
+# the statements table's many index pages between commits (default: 2 MiB).
+WRITER_PRAGMAS = {"temp_store": "MEMORY", "cache_size": -65536}  # 64 MiB
 
 
 class Batch:
@@ -153,7 +227,7 @@ class Batch:
                 save_extraction(db, extraction, batch)
     """
 
-    def __init__(self, db: sqlite_utils.Database, docs: int = 500, seconds: float = 1.0,
+    def __init__(self, db: sqlite_utils.Database, docs: int = 2000, seconds: float = 1.0,
                  defer_fts_after: int | None = None):
         self.db, self.conn = db, db.conn
         self.max_docs, self.max_seconds = docs, seconds
@@ -161,18 +235,32 @@ class Batch:
         self.total = 0
         self.started = 0.0
         self.companies: dict[str, set[str]] = {}
+        # hash() of every stored text hash and canonical URL (a superset: nothing is removed), so
+        # that most new documents need no duplicate query (`maybe_stored`).
+        self.fingerprints: set[int] = set()
         # A bulk load: after this many documents, stop indexing row by row and rebuild at the end.
         self.defer_fts_after = defer_fts_after
         self.fts_deferred = False
+        self.saved_pragmas: dict[str, Any] = {}
 
     def __enter__(self) -> "Batch":
         if self.conn.in_transaction:
             self.conn.commit()
+        for name, value in WRITER_PRAGMAS.items():
+            self.saved_pragmas[name] = self.conn.execute(f"PRAGMA {name}").fetchone()[0]
+            self.conn.execute(f"PRAGMA {name} = {value}")
         self.companies = {
             name: set(json.loads(aliases or "[]"))
             for name, aliases in self.conn.execute("select name, aliases from companies")
         }
+        for url, text_hash in self.conn.execute("select canonical_url, text_hash from documents"):
+            self.fingerprints.update((hash(url), hash(text_hash)))
         return self
+
+    def maybe_stored(self, url: str | None, text_hash: str) -> bool:
+        """False when no stored document can have this canonical URL or text hash (then a
+        duplicate query would find nothing); True means: ask the database."""
+        return hash(text_hash) in self.fingerprints or (url is not None and hash(url) in self.fingerprints)
 
     def begin(self) -> None:
         if not self.conn.in_transaction:
@@ -198,9 +286,14 @@ class Batch:
     def __exit__(self, exc_type, exc, tb) -> None:
         # Whole documents only ever reach the transaction: commit them even on error.
         self.commit()
-        if self.fts_deferred:
-            restore_fts(self.db)
-            self.fts_deferred = False
+        try:
+            if self.fts_deferred:
+                restore_fts(self.db)
+                self.fts_deferred = False
+        finally:
+            for name, value in self.saved_pragmas.items():
+                self.conn.execute(f"PRAGMA {name} = {value}")
+            self.saved_pragmas.clear()
 
 
 def _company_aliases(extraction: Extraction) -> dict[str, set[str]]:
