@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from .lexicon import Lexicon, load
-from .normalize import NORMALIZERS, Context, State
+from .normalize import NORMALIZERS, Context, State, detect_tense
 from .types import Timex
 
 _DCT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -121,8 +121,13 @@ def tag_text(text: str, dct=None) -> list[Timex]:
                     mod = mod or mval
         del next_start
         if typ == "DATE" and rule.norm in _SETS_REFERENCE:
+            # results are reported for quarters already over (or a fiscal quarter just ended): a forecast
+            # ("the third quarter of 1990", "expects a loss in the fourth quarter") does not become the
+            # quarter that "a year earlier" is compared with
             if re.fullmatch(r"\d{4}-Q\d", value):
-                state.last_quarter = value
+                current = f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}" if d else None
+                if current is None or value < current or (value == current and detect_tense(lex, text, s, e) != "future"):
+                    state.last_quarter = value
             if re.match(r"\d{4}", value):
                 state.last_year = value[:4]
         out.append(Timex(s, e, text[s:e], typ, value, mod, rule.name))
