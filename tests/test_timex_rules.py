@@ -103,3 +103,59 @@ def test_day_within_a_month_of_dct(text, dct, value):
 def test_day_far_from_dct_still_follows_tense():
     assert one("Shares fell on Dec. 3.", "2026-02-20").value == "2025-12-03"
     assert one("It will open on Dec. 3.", "2026-02-20").value == "2026-12-03"
+
+
+# ---- an adverb inside a noun phrase or a passive is no reference ----
+
+@pytest.mark.parametrize("text", [
+    "It cited a previously announced restructuring.",
+    "The gain came from the previously disclosed sale.",
+    "The move follows the recently passed law.",
+    "The suspects remain in custody, as was previously reported.",
+])
+def test_adverb_modifying_a_participle_is_not_a_reference(text):
+    assert tag(text, "2026-02-20") == []
+
+
+def test_adverb_of_the_clause_stays_a_reference():
+    # the statements spec: "previously" dates the clause
+    assert values("It previously sold accessories there.", "2026-02-20") == [("previously", "DATE", "PAST_REF")]
+    assert values("Sales have recently slowed.", "2026-02-20") == [("recently", "DATE", "PAST_REF")]
+
+
+# ---- "a year earlier" follows the quarter being reported, not a forecast ----
+
+@pytest.mark.parametrize("dct, reported, year_ago", [
+    ("1995-10-26", "1995-Q3", "1994-Q3"),  # DCT after the reported quarter
+    ("2031-02-03", "2030-Q4", "2029-Q4"),  # reported quarter of the year before the DCT
+])
+def test_year_ago_skips_forecast_quarters(dct, reported, year_ago):
+    y = int(reported[:4])
+    q = reported[-1]
+    ordinal = {"1": "first", "2": "second", "3": "third", "4": "fourth"}[q]
+    text = (f"Acme earned $5 million in the {ordinal} quarter of {y}. It expects a recovery in the "
+            f"{ordinal} quarter of {y + 1}. In the year-ago period, it earned $7 million.")
+    found = values(text, dct)
+    assert found[0][2] == reported
+    assert found[1][2] == f"{y + 1}-Q{q}"
+    assert found[2] == ("the year-ago period", "DATE", year_ago)
+
+
+# ---- "and a half" ----
+
+@pytest.mark.parametrize("text, value", [
+    ("a minute and a half", "PT1M30S"), ("two hours and a half", "PT2H30M"), ("a year and a half", "P1Y6M"),
+])
+def test_and_a_half(text, value):
+    assert values(f"It lasted {text}.", "2026-02-20") == [(text, "DURATION", value)]
+
+
+# ---- a word in "-ed" far after the date is no past-tense cue ----
+
+@pytest.mark.parametrize("dct, value", [
+    ("2030-02-13", "2030-08"),  # August still ahead
+    ("2030-12-20", "2031-08"),  # August of next year
+])
+def test_future_verb_before_month_beats_distant_adjective_after(dct, value):
+    text = "Acme will double its flights between the two cities by August in the search for markets untouched by the crisis."
+    assert one(text, dct).value == value

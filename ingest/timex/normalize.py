@@ -91,7 +91,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     rtoks = _TOKEN.findall(right.lower())
     best: tuple[int, str] | None = None
 
-    def kind_at(tokens: list[str], i: int, dist_of=lambda i: 0) -> str | None:
+    def kind_at(tokens: list[str], i: int, dist_of=lambda i: 0, guess_within: int | None = near) -> str | None:
         w = tokens[i]
         two = w + " " + tokens[i + 1] if i + 1 < len(tokens) else ""
         three = two + " " + tokens[i + 2] if i + 2 < len(tokens) else ""
@@ -101,7 +101,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
             return None  # "will be held", "to be completed"
         if w in reporting:
             return "reporting"
-        if w in past or ((near is None or dist_of(i) <= 3) and len(w) > 4 and w.endswith("ed")
+        if w in past or ((guess_within is None or dist_of(i) <= 3) and len(w) > 4 and w.endswith("ed")
                          and w not in ("need", "speed", "indeed", "proceed", "exceed")):
             return "past"
         return None
@@ -110,7 +110,8 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
         nonlocal best
         found_reporting = None
         for dist, i in order:
-            k = kind_at(tokens, i, lambda _i, _d=dist: _d)
+            # after the date, a word in "-ed" is a guess only close by: "markets untouched by" is no verb
+            k = kind_at(tokens, i, lambda _i, _d=dist: _d, near if left else 3)
             if k == "reporting":
                 if left and tokens[i] in PAST_REPORTING and best is None:
                     best = (dist, "past")  # "said in a letter on Monday": the reporting verb's own past
@@ -745,7 +746,7 @@ def norm_duration(ctx: Context, g: dict, params: dict) -> Result | None:
     n = parse_number(g.get("num"), ctx.lex)
     if n is not None and 1500 <= n <= 2100 and re.fullmatch(r"\d{4}", numtext or ""):
         return None  # "the 1988 quarter" and the like are not durations
-    if n is not None and params.get("half"):
+    if n is not None and (params.get("half") or g.get("half")):
         n += 0.5
     return "DURATION", duration_value(n, code), None
 
