@@ -194,7 +194,7 @@ class CompanyIndex:
         person_like: dict[str, bool] = {}
         for m in re.finditer(
             rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans to|planned to|intends to|"
-            rf"aims to|has agreed to|agreed to|announced|launched|entered|opened|has no plans)\b",
+            rf"aims to|has agreed to|agreed to|announced|has no plans)\b",
             text,
         ):
             surface = m.group(1)

@@ -137,6 +137,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         return []
     frames = [a for a in cues if a.cue.kind == "frame"]
     blocks = [a for a in cues if a.cue.kind == "block"]
+    after_blocks = [a for a in cues if a.cue.kind == "block_after"]
     markets = _markets_in(sentence, ctx)
     out: list[Statement] = []
     used_markets: set[tuple[str, str]] = set()
@@ -144,6 +145,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if any((b.start < action.end and b.end > action.start) or (b.end <= action.start and action.start - b.end < 70
                and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
             continue
+        if any(0 <= b.start - action.end < 80 and not CLAUSE_BREAK.search(text[action.end:b.start]) for b in after_blocks):
+            continue  # "entered the Japanese market ... by raising two loans": financing, not entry
         frame = _governing_frame(action, frames, text)
         stance = _stance(action, frame, text)
         if not stance:
@@ -156,6 +159,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx)
         if not subjects:
             continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
+        subjects += _venture_partners(action, frame, scope_end, subjects, ctx)
         said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
         for company, subject_rule in subjects:
             who, role, speaker_type = _speaker_fields(speaker, company)
@@ -197,10 +201,14 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
 
 
 def _outermost(actions: list[Action]) -> list[Action]:
-    """Drop actions nested inside a longer one."""
+    """Drop actions nested inside a longer one; of an exit and an entry read from the same words
+    ("sell its Norwegian subsidiary to..."), the exit."""
     out: list[Action] = []
     for a in actions:
-        if any(o.start <= a.start and a.end <= o.end and (o.end - o.start) > (a.end - a.start) for o in actions):
+        if a.cue.kind == "entry" and any(o.cue.kind == "exit" and o.start == a.start for o in actions):
+            continue
+        if any(o.start <= a.start and a.end <= o.end and (o.end - o.start) > (a.end - a.start)
+               and not (a.cue.kind == "exit" and o.cue.kind == "entry" and o.start == a.start) for o in actions):
             continue
         if out and out[-1].start == a.start and out[-1].end == a.end:
             continue
@@ -339,12 +347,18 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
             continue
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
             continue
+        if m.adjective and action.cue.kind == "exit" and re.search(r"\bto\s+(?:a|an|the)\s+(?:[\w-]+\s+)?$", text[max(0, m.start - 30):m.start]):
+            continue  # "sell a stake to a Japanese firm": the buyer's nationality, not the market left
         picked.append(m)
     # markets after the action: the first one and those coordinated with it ("Germany, Austria and Switzerland")
     trailing = [m for m in picked if m.start >= action.end and not (action.start <= m.start < action.end)]
     inside = [m for m in picked if action.start <= m.start < action.end]
-    if inside and trailing:  # "a joint venture in London ... for the sale of equities in Europe"
-        trailing = [inside[-1]] + trailing
+    if inside and trailing:
+        placed = [m for m in inside if m.adjective  # "a French subsidiary", not "export U.S. expertise"
+                  or re.search(r"\b(?:in|into|to|across|throughout)\s+(?:the\s+)?$", text[action.start:m.start])]
+        picked = [m for m in picked if m not in inside or m in placed]  # "export U.S. expertise to Europe"
+        if placed:  # "a joint venture in London ... for the sale of equities in Europe": London governs
+            trailing = [placed[-1]] + trailing
     if len(trailing) > 1:
         keep = [trailing[0]]
         for m in trailing[1:]:
@@ -381,11 +395,17 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if before and not before[-1].company:
         return []  # the nearest name is an institution's, and so is any "it" after it
     if _pronoun_subject(sentence, cue_start, text):
+        if before:  # "Chrysler Corp is saying it will begin exporting": the name in the same sentence
+            return [(before[-1].company, "pronoun, same sentence")]
         company = _pronoun_company(speaker, focus)
         return [(company, "pronoun")] if company else []
     if not before:
         return []
     last = before[-1]
+    if len(before) > 1 and before[-2].company and re.match(r"(?:\s*[<(][^<>()]*[>)])*\s*,", text[last.end:cue_start]) \
+            and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}", text[before[-2].end:last.start]):
+        last = before[-2]  # "Polysar Ltd, wholly owned by Canada Development Corp, said it...": the first name
+        before = before[:-1]
     out = [(last.company, "subject")]
     for m in reversed(before[:-1]):  # "A, B and C will...": walk back over coordinated names
         if not m.company or not COORDINATED.fullmatch(text, m.end, last.start):
@@ -398,6 +418,23 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
             out.append((company, "pronoun"))
     seen: set[str] = set()
     return [(c, r) for c, r in out if not (c in seen or seen.add(c) or _is_person(c, ctx))]
+
+
+def _venture_partners(action: Action, frame: Action | None, scope_end: int, subjects: list[tuple[str, str]],
+                      ctx: Context) -> list[tuple[str, str]]:
+    """A joint venture's partner enters with the subject: "SEB will set up a joint venture in London with
+    U.S. brokerage firm Equitable Securities" (a partner at home is dropped later, as every home market is)."""
+    text = ctx.doc.text
+    if not re.search(r"\bventure\b", text[action.start:scope_end], re.IGNORECASE):
+        return []
+    taken = {c for c, _ in subjects}
+    out = []
+    for m in ctx.companies.mentions_between((frame or action).start, scope_end):
+        gap = text[max(action.start, m.start - 60):m.start]
+        if m.company and m.company not in taken and re.search(r"\bwith\s+(?:[\w.,'-]+\s+){0,5}<?$", gap):
+            out.append((m.company, "joint venture partner"))
+            taken.add(m.company)
+    return out
 
 
 def _is_person(company: str, ctx: Context) -> bool:
