@@ -109,7 +109,8 @@ class CompanyIndex:
         surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Paris-based Alsthom"
         if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
-            surface = rest if len(rest.split()) >= 2 else owner
+            place = find_markets(owner)
+            surface = rest if len(rest.split()) >= 2 or place and place[0].alias == owner else owner  # "Sweden's X"
         if not surface or surface.split()[0] in NOT_NAMES and len(surface.split()) == 1 or len(surface) < 2:
             return None
         known = known_companies()

@@ -287,8 +287,13 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
         for m in re.finditer(r"\bhere\b", sentence.text):
             found.append(MarketMention(m.start(), m.end(), "here", ctx.here, False))
     out = []
+    excluded_end = -1
     for m in found:
         start, end = sentence.start + m.start, sentence.start + m.end
+        if excluded_end >= 0 and re.fullmatch(r"(?:\s*(?:,|and|or|&)\s*)+(?:the\s+)?", ctx.doc.text[excluded_end:start]):
+            excluded_end = end
+            continue  # "outside Canada, Alaska and Australia": the whole list is excluded
+        excluded_end = -1
         inside_company = any(c.company and c.start <= start and end <= c.end and c.text != m.alias
                              for c in ctx.companies.mentions_between(start - 120, end))
         if inside_company or _in_company_name(ctx.doc.text, start, end):
@@ -304,6 +309,7 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
             continue  # "the U.S. Bankruptcy Court", "U.S. Agriculture Secretary": a body, not a market
         if re.search(r"\b(?:outside|except|excluding|other\s+than|apart\s+from)\s+(?:in\s+)?(?:the\s+)?$",
                      ctx.doc.text[max(0, start - 24):start]):
+            excluded_end = end
             continue  # "holdings outside Canada", "across Canada, except in Quebec"
         out.append(MarketMention(start, end, m.alias, m.code, m.adjective))
     return out
@@ -430,8 +436,9 @@ def _venture_partners(action: Action, frame: Action | None, scope_end: int, subj
     taken = {c for c, _ in subjects}
     out = []
     for m in ctx.companies.mentions_between((frame or action).start, scope_end):
-        gap = text[max(action.start, m.start - 60):m.start]
-        if m.company and m.company not in taken and re.search(r"\bwith\s+(?:[\w.,'-]+\s+){0,5}<?$", gap):
+        gap = text[max(action.start, m.start - 120):m.start]
+        if m.company and m.company not in taken and re.search(
+                r"\bventure\b[^.;]{0,60}?\bwith\s+(?:[\w.,'-]+\s+){0,5}<?$", gap, re.IGNORECASE):
             out.append((m.company, "joint venture partner"))
             taken.add(m.company)
     return out
