@@ -52,6 +52,7 @@ COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as)\s*(?:the\s+)?)+$"
     r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
 )
+CONDITIONAL = re.compile(r"\b(?:option|options|if|unless|proposal|proposed|possible|possibility|could|might)\b", re.IGNORECASE)
 PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
 SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
 
@@ -156,7 +157,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not picked:
             continue
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
-        subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx)
+        possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
+        subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx, possessive)
         if not subjects:
             continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
         subjects += _venture_partners(action, frame, scope_end, subjects, ctx)
@@ -244,6 +246,8 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         between = text[frame.end:action.start]
         if re.search(r"\bnot\b|\bnever\b", between) and frame.cue.stance in ("plans", "considering"):
             return "no_plans"
+        if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
+            return "considering"  # "the option can be exercised ... and would mark its entry": if, not when
         return frame.cue.stance
     surface = text[action.start:action.end].split()[0].lower()
     before = text[max(0, action.start - 12):action.start].lower()
@@ -391,7 +395,7 @@ COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&)\s*<?")
 
 
 def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, focus: str | None,
-              ctx: Context) -> list[tuple[str, str]]:
+              ctx: Context, possessive: bool = False) -> list[tuple[str, str]]:
     """The companies a cue is about, with the rule that found each: the subject mentioned last before
     it, the companies coordinated with that one ("Nippon Steel and Inland Steel are negotiating"),
     or what a pronoun refers to ("it plans", "it and Clevite will launch"). None when an institution
@@ -400,7 +404,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     before = [m for m in ctx.companies.mentions_between(sentence.start, cue_start) if m.end <= cue_start]
     if before and not before[-1].company:
         return []  # the nearest name is an institution's, and so is any "it" after it
-    if _pronoun_subject(sentence, cue_start, text):
+    if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
         if before:  # "Chrysler Corp is saying it will begin exporting": the name in the same sentence
             return [(before[-1].company, "pronoun, same sentence")]
         company = _pronoun_company(speaker, focus)
