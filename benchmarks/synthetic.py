@@ -184,6 +184,11 @@ def statement_rows(n: int, seed: int = 11, docs: int | None = None) -> Iterator[
                 c=company, m=market, y=target_year, p=rng.choice(speakers), d=rng.choice(WEEKDAYS)),
             quote_start=0, quote_end=100, confidence=round(rng.uniform(0.5, 0.95), 2),
         )
+        if i % 29 == 3:  # some statements say nothing about when (no calendar anchor)...
+            row.update(said_on=rng.choice([None, "PAST_REF", "XXXX-02-10"]), said_on_start=None,
+                       said_on_precision=None, said_on_year=None, said_on_month=None)
+        if i % 11 == 5:  # ...or about the target
+            row.update(target=None, target_start=None, target_precision=None, target_year=None)
         yield row
 
 

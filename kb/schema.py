@@ -150,8 +150,13 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("statements", ["corrected"]),
     ("documents", ["canonical_url"]),
     ("documents", ["text_hash"]),
-    ("statements", ["said_on_start"]),
-    ("statements", ["company", "market", "said_on_start"]),
+    ("statements", ["said_on_start", "company", "market"]),
+    # latest_stance (metadata.json): the newest statement of a company and market is the last
+    # entry of its range in this index (said_on_start, then target_start, then id).
+    ("statements", ["company", "market", "said_on_start", "target_start", "id"]),
+    # company_timeline (metadata.json): a company's statements (named in any case) in date
+    # order, and everyone's in date order, without sorting a million rows first.
+    ("statements", ["company collate nocase", "said_on_start", "market"]),
     ("events", ["document_id"]),
     ("events", ["company"]),
     ("events", ["kind"]),
@@ -173,6 +178,9 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("claims", ["disagreement"]),
     ("claims", ["is_current"]),
 ]
+
+# Indexes an older version created that a newer one in INDEXES replaces (dropped on open).
+OBSOLETE_INDEXES = ["idx_statements_company_market_said_on_start", "idx_statements_said_on_start"]
 
 FTS: dict[str, list[str]] = {
     "statements": ["quote", "company", "speaker"],
@@ -303,8 +311,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 not_null=spec.get("not_null"),
                 foreign_keys=spec.get("foreign_keys"),
             )
+        for name in OBSOLETE_INDEXES:
+            db.execute(f'DROP INDEX IF EXISTS "{name}"')
         for table, columns in INDEXES:
-            db[table].create_index(columns, if_not_exists=True)
+            _create_index(db, table, columns)
         for table, columns in FTS.items():
             if not db[table].detect_fts():
                 db[table].enable_fts(columns, create_triggers=False, tokenize="porter")
@@ -313,6 +323,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db.create_view(name, sql.strip(), replace=True)
         _load_reference_rows(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _create_index(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
+    """sqlite-utils' create_index, except for a column given as "name collate nocase"."""
+    if not any(" " in c for c in columns):
+        db[table].create_index(columns, if_not_exists=True)
+        return
+    name = f"idx_{table}_" + "_".join(c.replace(" collate ", "_").replace(" ", "_") for c in columns)
+    spec = ", ".join(f'"{c.split(" ", 1)[0]}" {c.split(" ", 1)[1]}' if " " in c else f'"{c}"' for c in columns)
+    db.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({spec})')
 
 
 def _creation_order() -> list[str]:

@@ -1,0 +1,168 @@
+"""The canned queries written for speed at a million statements return what the plain queries do.
+
+latest_stance and company_timeline (metadata.json) are written so that SQLite answers them from
+indexes (kb/schema.py INDEXES) instead of sorting or grouping every statement; these tests hold
+them to straightforward reference queries, on the examples and on a fixture made of the awkward
+cases: same-day ties, missing targets, undated statements, company names in another case.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.build import build_paths
+from kb.datasette_app import make_datasette
+from kb.schema import TABLES, open_db
+
+from .conftest import EXAMPLES
+
+QUERIES = json.loads((Path(__file__).resolve().parent.parent / "metadata.json").read_text())["databases"]["kb"]["queries"]
+
+# For each company and market the most recent statement by said_on_start (undated last), ties
+# broken by the later target_start (missing last), then the larger id.
+REFERENCE_LATEST = """
+select company, market, id from (
+  select company, market, id, row_number() over (
+    partition by company, market order by said_on_start desc nulls last, target_start desc nulls last, id desc) as rank
+  from statements
+  where (:company = '' or company = :company collate nocase)
+) where rank = 1
+"""
+
+REFERENCE_TIMELINE = """
+select said_on, company, market, market_name, stance, target, speaker, speaker_role, quote, document_title,
+  publisher, url, statement_id
+from timeline
+where (:company = '' or company = :company collate nocase) and (:market = '' or market = :market)
+order by date, company, market, statement_id
+limit 2000
+"""
+
+
+def latest_ids(conn, company: str) -> list[tuple]:
+    rows = conn.execute(QUERIES["latest_stance"]["sql"], {"company": company}).fetchall()
+    ids = []
+    for row in rows:  # (company, market, ..., document_id): find the statement the row shows
+        ids.append((row[0], row[1], row[4], row[5], row[8], row[9]))
+    return ids
+
+
+def reference_latest(conn, company: str) -> list[tuple]:
+    out = []
+    for c, m, sid in conn.execute(REFERENCE_LATEST, {"company": company}).fetchall():
+        said_on, target, quote, doc = conn.execute(
+            "select said_on, target, quote, document_id from statements where id = ?", [sid]).fetchone()
+        out.append((c, m, said_on, target, quote, doc))
+    return sorted(out)
+
+
+def timeline(conn, sql: str, company: str, market: str) -> list[tuple]:
+    return conn.execute(sql, {"company": company, "market": market}).fetchall()
+
+
+@pytest.fixture(scope="module")
+def examples_db(tmp_path_factory) -> Path:
+    db_path = tmp_path_factory.mktemp("canned") / "kb.db"
+    build_paths([EXAMPLES], db_path, workers=1)
+    return db_path
+
+
+@pytest.fixture(scope="module")
+def awkward_db(tmp_path_factory) -> Path:
+    """Statements chosen to exercise every tie-break of latest_stance and the timeline's order."""
+    db_path = tmp_path_factory.mktemp("awkward") / "kb.db"
+    db = open_db(db_path)
+    cols = list(TABLES["statements"]["columns"])
+    rows = []
+
+    def add(sid, company, market, said_on_start, target_start, stance="plans", doc="d1"):
+        row = dict.fromkeys(cols)
+        row.update(id=sid, document_id=doc, company=company, market=market, stance=stance,
+                   said_on=said_on_start, said_on_start=said_on_start, target=target_start,
+                   target_start=target_start, quote=f"quote {sid}", quote_start=0, quote_end=5, corrected=0)
+        rows.append(tuple(row[c] for c in cols))
+
+    add("a1", "Acme", "IN", "2024-01-01", "2025-01-01")
+    add("a2", "Acme", "IN", "2024-05-01", None)          # newest said_on, no target: wins
+    add("a3", "Acme", "IN", None, "2030-01-01")          # undated: never beats a dated one
+    add("b1", "Acme", "BR", "2024-05-01", "2026-01-01")  # same day: the later target wins...
+    add("b2", "Acme", "BR", "2024-05-01", "2027-01-01")
+    add("b3", "Acme", "BR", "2024-05-01", None)          # ...and a missing target loses
+    add("c1", "Acme", "CN", "2023-02-02", "2025-01-01")  # full tie: the larger id wins
+    add("c2", "Acme", "CN", "2023-02-02", "2025-01-01")
+    add("d1", "Acme", "DE", None, None)                  # only undated: the larger id
+    add("d2", "Acme", "DE", None, "2028-01-01")
+    add("e1", "ACME", "IN", "2020-01-01", None)          # another company that differs only in case
+    add("f1", "Zeta Motors", "IN", "2019-03-03", "2021-01-01", stance="entered", doc="d2")
+    add("f2", "Zeta Motors", "europe", "2019-03-03", None, stance="no_plans", doc="d2")
+    with db.conn:
+        db.conn.executemany("insert into documents (id, path, name, text, statements, events) values (?, ?, ?, ?, 0, 0)",
+                            [("d1", "/d1.md", "d1.md", "one"), ("d2", "/d2.md", "d2.md", "two")])
+        db.conn.executemany("insert into companies (name, aliases) values (?, '[]')",
+                            [("Acme",), ("ACME",), ("Zeta Motors",)])
+        db.conn.executemany(f"insert into statements ({', '.join(cols)}) values ({', '.join('?' * len(cols))})", rows)
+    db.close()
+    return db_path
+
+
+@pytest.mark.parametrize("company", ["", "Acme", "acme", "Zeta Motors", "nobody"])
+def test_latest_stance_is_the_reference_on_awkward_rows(awkward_db, company):
+    conn = sqlite3.connect(awkward_db)
+    assert sorted(latest_ids(conn, company)) == reference_latest(conn, company)
+    if company == "":
+        got = {(c, m): quote for c, m, _, _, quote, _ in latest_ids(conn, "")}
+        assert got[("Acme", "IN")] == "quote a2" and got[("Acme", "BR")] == "quote b2"
+        assert got[("Acme", "CN")] == "quote c2" and got[("Acme", "DE")] == "quote d2"
+        assert got[("ACME", "IN")] == "quote e1"
+
+
+def test_latest_stance_is_the_reference_on_the_examples(examples_db):
+    conn = sqlite3.connect(examples_db)
+    companies = [""] + [r[0] for r in conn.execute("select name from companies")]
+    assert len(companies) > 5
+    for company in companies:
+        assert sorted(latest_ids(conn, company)) == reference_latest(conn, company), company
+    rows = latest_ids(conn, "")
+    assert [r[:2] for r in rows] == sorted(r[:2] for r in rows)  # ordered by company, market
+
+
+@pytest.mark.parametrize("company,market", [("", ""), ("acme", ""), ("Acme", "IN"), ("", "IN"), ("nobody", "")])
+def test_company_timeline_is_the_reference_on_awkward_rows(awkward_db, company, market):
+    conn = sqlite3.connect(awkward_db)
+    got = timeline(conn, QUERIES["company_timeline"]["sql"], company, market)
+    want = timeline(conn, REFERENCE_TIMELINE, company, market)
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+    dates = {r[-1]: r[0] for r in want}
+    assert [dates[r[-1]] is None for r in got] == [dates[r[-1]] is None for r in want]  # undated first
+
+
+def test_company_timeline_is_the_reference_on_the_examples(examples_db):
+    conn = sqlite3.connect(examples_db)
+    for company in ["", "xiaomi", "Tesla", "Google"]:
+        for market in ["", "US", "IN", "CN"]:
+            got = timeline(conn, QUERIES["company_timeline"]["sql"], company, market)
+            want = timeline(conn, REFERENCE_TIMELINE, company, market)
+            assert sorted(got, key=repr) == sorted(want, key=repr), (company, market)
+
+
+def test_canned_queries_through_datasette(examples_db):
+    ds = make_datasette(examples_db)
+    conn = sqlite3.connect(examples_db)
+    r = asyncio.run(ds.client.get("/kb/latest_stance.json?_shape=array&company=TESLA"))
+    assert r.status_code == 200
+    assert [(x["company"], x["market"]) for x in r.json()] == [r[:2] for r in latest_ids(conn, "TESLA")]
+    r = asyncio.run(ds.client.get("/kb/company_timeline.json?_shape=array&company=tesla&market=IN"))
+    assert r.status_code == 200 and r.json() and {x["company"] for x in r.json()} == {"Tesla"}
+
+
+def test_the_canned_queries_read_indexes_in_order(awkward_db):
+    """No full sort of the statements: SQLite walks the indexes kb/schema.py declares."""
+    conn = sqlite3.connect(awkward_db)
+    for name, params in [("latest_stance", {"company": ""}), ("company_timeline", {"company": "", "market": ""})]:
+        plan = " | ".join(r[-1] for r in conn.execute("explain query plan " + QUERIES[name]["sql"], params))
+        assert "SCAN s " not in plan.replace("SCAN s USING INDEX", ""), plan
+        assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
