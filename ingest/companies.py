@@ -32,6 +32,7 @@ BUSINESS_NAME = re.compile(rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}\s+(?:{BUSINESS_WORDS
 TICKER_NAME = re.compile(rf"\b({_NAME})\s*<[A-Z0-9.]{{1,10}}>")
 BRACKETED = re.compile(r"<([A-Z][^<>]{1,80}?)>")
 ACRONYM_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s+(?:of\s+|and\s+|for\s+)?){1,6}[A-Z][\w&'-]+)\s*\(([A-Z][A-Za-z]{1,6})\)")
+LEGAL_FORM = re.compile(rf"({LEGAL_SUFFIXES})\.?$")
 STRIP_SUFFIX = re.compile(rf"(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?)+$")
 ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,7})\)|-([A-Z]{2,6})$")
 
@@ -101,6 +102,7 @@ class CompanyIndex:
     mentions: list[Mention] = field(default_factory=list)
     institutions: set[str] = field(default_factory=set)  # names of bodies that are not companies, as written
     corporate: set[str] = field(default_factory=set)  # companies named with a legal form, ticker or on the known list
+    legal_forms: dict[str, set[str]] = field(default_factory=dict)  # company -> legal forms it is written with
 
     def add(self, surface: str, offset: int, corporate: bool = False) -> str | None:
         """Register a company written as `surface`; returns its canonical name."""
@@ -180,7 +182,10 @@ class CompanyIndex:
                 surface = m.group(1)
                 if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
                     continue  # a ticker
-                index.add(_trim_leading(surface), m.start(1), corporate=True)
+                name = index.add(_trim_leading(surface), m.start(1), corporate=True)
+                form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
+                if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
+                    index.legal_forms.setdefault(name, set()).add(form.group(1))
         for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():
@@ -190,6 +195,9 @@ class CompanyIndex:
         known = known_companies()
         if known:
             for m in _known_pattern().finditer(text):
+                prev = re.search(r"([A-Z][\w'-]*)\s+$", text[max(0, m.start() - 30):m.start()])
+                if prev and prev.group(1) not in FUNCTION_WORDS:
+                    continue  # "the Arabian Sea", "Nikola Tesla": part of another name
                 index.add(re.sub(r"\s+", " ", m.group(0)), m.start(), corporate=True)
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         person_like: dict[str, bool] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cues, stance_cues
 from .homes import Homes, read_homes
-from .markets import MarketMention, country_of, find_markets
+from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
 from .sentences import Sentence, split
 from .speakers import ANALYST, GOVERNMENT, Attribution, People, attribute
@@ -279,7 +279,10 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
     dateline = doc.meta.get("dateline") if doc.meta else None
     if not dateline:
         return None
-    place = ",".join(str(dateline).split(",")[:2]).strip()  # "NEWMARKET, N.H., March 12"
+    parts = [p.strip() for p in str(dateline).split(",")]
+    if len(parts) > 1 and re.fullmatch(r"[A-Z]{2}", parts[1]) and f"US-{parts[1]}" in markets():
+        return "US"  # "HORSHAM, PA, March 23": a postal state code, trusted in a dateline only
+    place = ", ".join(parts[:2])  # "NEWMARKET, N.H., March 12"
     found = find_markets(place, year, shouting=True)
     return country_of(found[0].code) if found else None
 
@@ -384,7 +387,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     out = []
     for m in picked:
         code = m.code
-        own_market = re.match(r"\s+market", text[m.end:m.end + 10]) or m.alias.lower().startswith(("state of", "province of")) or re.search(r"\b(?:state|province) of\s+$", text[max(0, m.start - 14):m.start])
+        own_market = re.match(r"\s+(?:[a-z-]+\s+){0,2}market", text[m.end:m.end + 40]) \
+            or m.alias.lower().startswith(("state of", "province of")) \
+            or re.search(r"\b(?:state|province) of\s+$", text[max(0, m.start - 14):m.start])  # "the Texas gas market"
         if "-" in code and code[:2].isupper() and not own_market:
             code = country_of(code)
         out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))

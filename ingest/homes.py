@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .companies import LEGAL_SUFFIXES, CompanyIndex
+from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies
 from .markets import MarketMention, country_of, find_markets, markets
 
 
@@ -148,9 +148,12 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
             s = pats["suffix"].search(alias)
             if s:
                 note(name, 4, hints["suffix"][s.group(1)], f"legal form {s.group(1)}")
-            if dateline and name == lead and re.search(
-                    r"\b(?:Inc|Corp|Co|Ltd|Limited|Incorporated|Corporation|LLC)\.?$", alias):
-                note(name, 5, dateline, "the story's lead company, by its dateline")
+        for form in companies.legal_forms.get(name, ()):
+            if form in hints["suffix"]:
+                note(name, 4, hints["suffix"][form], f"legal form {form}")
+        if dateline and name == lead and name in companies.corporate and name not in known_companies() \
+                and not any(_ends_with_place(alias, year) for alias in company.aliases):
+            note(name, 5, dateline, "the story's lead company, by its dateline")
     for company, tiers in found.items():
         code, rule = tiers[min(tiers)]
         homes.home[company], homes.rule[company] = code, rule
@@ -164,6 +167,12 @@ def _seat_span(place: MarketMention, places: list[MarketMention], text: str) -> 
         if other.start >= end and re.fullmatch(r",\s*", text[end:other.start]):
             end = other.end
     return place.start, end
+
+
+def _ends_with_place(alias: str, year: int | None) -> bool:
+    """"Hyundai Motor America", "Merrill Lynch Canada": a local unit, whose story's dateline says nothing of the parent."""
+    found = find_markets(alias, year)
+    return bool(found) and found[-1].end == len(alias) and found[-1].start > 0
 
 
 def _name_country(name: str, year: int | None) -> str | None:
