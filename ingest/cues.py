@@ -33,6 +33,145 @@ def compile_phrase(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{body}){tail}", re.IGNORECASE)
 
 
+# Characters that re.IGNORECASE equates with an ASCII letter but str.lower() does not turn into it
+# ("İ" lowers to two characters, "ı", "ſ" and the Kelvin sign stay as they are).
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def fold(text: str) -> str:
+    """`text` case-folded for literal gates: every character an IGNORECASE regex matches against an
+    ASCII letter becomes that lower-case letter (other characters are kept or lowered)."""
+    return (text.translate(_FOLD) if not text.isascii() else text).lower()
+
+
+def required_literals(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str] | None:
+    """Lower-case ASCII strings of which every match of `pattern` contains at least one, or None.
+
+    Computed from the parsed pattern: a literal run, or an alternation whose every branch has its own
+    literals, that a match cannot skip. When none of them is in `fold(text)`, the pattern cannot match
+    `text` (an IGNORECASE literal only matches characters that `fold` turns into it), so the regex
+    need not run. The set is chosen to make that test as selective as possible (longest shortest
+    string); None when the pattern has no such literal (or uses syntax the walk does not know).
+    """
+    try:
+        from re import _constants as c
+        from re import _parser
+    except ImportError:  # another Python: no gate
+        return None
+    repeats = tuple(op for op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) if op is not None)
+
+    def better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+        if a is None or not a:
+            return b
+        if b is None or not b:
+            return a
+        ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
+        return a if ka >= kb else b
+
+    def seq(items) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        run: list[str] = []
+        for op, av in list(items) + [(None, None)]:
+            if op is c.LITERAL and av < 128 and chr(av) not in " \t\n\r\f\v":
+                run.append(chr(av).lower())
+                continue
+            if run:
+                best = better(best, frozenset(["".join(run)]))
+                run = []
+            if op is None or op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+                continue  # zero width: no literal of its own
+            best = better(best, one(op, av))
+        return best
+
+    def one(op, av) -> frozenset[str] | None:
+        if op is c.SUBPATTERN:
+            return seq(av[-1])
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                f = seq(alt)
+                if not f:
+                    return None  # a branch without literals: the alternation gives none
+                out |= f
+            return frozenset(out)
+        if op in repeats:
+            return seq(av[2]) if av[0] >= 1 else None
+        return None
+
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except Exception:  # noqa: BLE001 - a pattern the walk does not know: no gate
+        return None
+    found = seq(parsed)
+    if not found:
+        return None
+    # drop strings that contain another one of the set (the shorter is found whenever the longer is)
+    return frozenset(s for s in found if not any(o != s and o in s for o in found))
+
+
+@dataclass(frozen=True)
+class _Gated:
+    cue: Cue
+    literals: tuple[str, ...] | None  # None: always run the regex
+
+
+@lru_cache(maxsize=1)
+def _gated_stance_cues() -> tuple[_Gated, ...]:
+    out = []
+    for cue in stance_cues():
+        lits = required_literals(cue.regex.pattern, cue.regex.flags)
+        out.append(_Gated(cue, tuple(sorted(lits, key=len)) if lits else None))
+    return tuple(out)
+
+
+def find_cues(text: str) -> list[tuple[Cue, int, int]]:
+    """(cue, start, end) of every stance-cue match in `text`: exactly what
+    `[(cue, m.start(), m.end()) for cue in stance_cues() for m in cue.regex.finditer(text)]` gives, in
+    the same order, but a cue whose required literals (see `required_literals`) are all absent from
+    the text is not run."""
+    folded = fold(text)
+    out: list[tuple[Cue, int, int]] = []
+    for g in _gated_stance_cues():
+        if g.literals is not None:
+            for lit in g.literals:
+                if lit in folded:
+                    break
+            else:
+                continue
+        out.extend((g.cue, m.start(), m.end()) for m in g.cue.regex.finditer(text))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gated_event_cues() -> tuple[_Gated, ...]:
+    out = []
+    for cue in event_cues():
+        lits = required_literals(cue.regex.pattern, cue.regex.flags)
+        out.append(_Gated(cue, tuple(sorted(lits, key=len)) if lits else None))
+    return tuple(out)
+
+
+def event_cue_matches(text: str) -> list[tuple[Cue, re.Match[str]]]:
+    """(cue, first match) for every event cue that matches `text`, in cue order: exactly the cues
+    and matches of `for cue in event_cues(): m = cue.regex.search(text)` with a match, found by
+    skipping the cues whose required literals are all absent from the text."""
+    folded = fold(text)
+    out: list[tuple[Cue, re.Match[str]]] = []
+    for g in _gated_event_cues():
+        if g.literals is not None:
+            for lit in g.literals:
+                if lit in folded:
+                    break
+            else:
+                continue
+        m = g.cue.regex.search(text)
+        if m:
+            out.append((g.cue, m))
+    return out
+
+
 @lru_cache(maxsize=1)
 def stance_cues() -> tuple[Cue, ...]:
     return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in _rows("cues.csv"))

@@ -1,0 +1,102 @@
+"""Speed-ups that must not change what extraction finds: each fast path against the plain one."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.cues import event_cue_matches, event_cues, find_cues, fold, required_literals, stance_cues
+from ingest.sentences import split
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+SAMPLES = [
+    "Xiaomi has no plans to enter the US market, its CEO said on Monday.",
+    "Xiaomi plans to enter the European and Asian markets starting in 2027, its president said.",
+    "IKEA will open its first store in India next year; it would not launch online sales in China.",
+    "The company said it had entered into an agreement to sell its Norwegian subsidiary to a buyer.",
+    "GM PULLED OUT OF SOUTH AFRICA AND WON'T RE-ENTER UNTIL 1990, SAID A SPOKESMAN.",
+    "Sandoz AG said it planned a joint venture\nto produce herbicides in the Soviet Union.",
+    # characters that re.IGNORECASE equates with ASCII letters: long s, dotted and dotless i, Kelvin sign
+    "It ha\u017f no plan\u017f to \u0130nter the market; it w\u0131ll launch in Asia and \u212aeep its stores.",
+    "",
+    "—“”’ 1,000,000 pct; re-entered; re-enter; 'll; doesn't; won't; isn't.",
+]
+
+
+def _plain_cues(text: str):
+    return [(cue, m.start(), m.end()) for cue in stance_cues() for m in cue.regex.finditer(text)]
+
+
+def _plain_events(text: str):
+    out = []
+    for cue in event_cues():
+        m = cue.regex.search(text)
+        if m:
+            out.append((cue, m.span(), m.group(0)))
+    return out
+
+
+def _same(text: str) -> None:
+    assert find_cues(text) == _plain_cues(text)
+    assert [(c, m.span(), m.group(0)) for c, m in event_cue_matches(text)] == _plain_events(text)
+
+
+def _texts():
+    for text in SAMPLES:
+        yield text
+    for path in sorted(EXAMPLES.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        yield text
+        for s in split(text):
+            yield s.text
+
+
+def test_cue_gate_keeps_every_match_on_samples_and_examples():
+    n = 0
+    for text in _texts():
+        _same(text)
+        n += 1
+    assert n > 50
+
+
+def test_most_cues_are_gated():
+    gated = [c for c in stance_cues() if required_literals(c.regex.pattern, c.regex.flags)]
+    assert len(gated) >= 0.9 * len(stance_cues())
+
+
+CUE_WORDS = sorted({w for c in stance_cues() for w in re.findall(r"[a-z']{2,}", c.pattern)})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(CUE_WORDS + ["the", "US", "China", ",", ".", "\n", "Ford", "-", "\u017f", "\u0130", "\u0131",
+                                             "\u212a", "it", "a", "an"]), max_size=40).map(" ".join)
+       | st.text(alphabet=st.characters(codec="utf-8"), max_size=120))
+def test_cue_gate_keeps_every_match_on_any_text(text):
+    _same(text)
+    _same(text.upper())
+
+
+def test_fold_is_what_ignorecase_equates():
+    for ch, ascii_letter in (("\u017f", "s"), ("\u0130", "i"), ("\u0131", "i"), ("\u212a", "k"), ("Q", "q")):
+        assert re.fullmatch(ascii_letter, ch, re.IGNORECASE)
+        assert fold(ch) == ascii_letter
+
+
+def test_required_literals():
+    assert required_literals(r"(?:has|have|had) no (?:immediate )?plans? to") == {"plan"}
+    assert required_literals(r"(?:has|have|had) no") == {"has", "have", "had"}
+    assert required_literals(r"(?:re-?)?enter(?:ing|s)?") == {"enter"}
+    assert required_literals(r"\d+ pct|percent") == {"percent", "pct"}
+    assert required_literals(r"(?:foo|\w+) bar") == {"bar"}
+    assert required_literals(r"(?:foo)?\w+") is None
+    assert required_literals(r"[a-z]+") is None
+    # a pattern the walk gives literals for never matches a text that lacks all of them
+    for pattern in (r"(?:has|have|had) no (?:immediate )?plans? to", r"(?-i:Wi)ll|sha[lL]l", r"x{2,3}y|z(?=q)q"):
+        lits = required_literals(pattern)
+        rx = re.compile(pattern, re.IGNORECASE)
+        for text in ("HAS NO PLANS TO", "Ha\u017f no plan\u017f to", "WILL", "Shall", "xxY", "zq", "xy"):
+            if rx.search(text):
+                assert any(lit in fold(text) for lit in lits), (pattern, text)
