@@ -68,19 +68,56 @@ def required_literals(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str
         ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
         return a if ka >= kb else b
 
+    space = frozenset(map(ord, " \t\n\r\f\v"))
+
+    def exact(op, av) -> set[str] | None:
+        """Every string the item can match, lower-cased, when that is a small set of ASCII literals."""
+        if op is c.LITERAL:
+            return {chr(av).lower()} if av < 128 and av not in space else None
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            return {""}  # zero width: the strings around it stay adjacent
+        if op is c.IN:
+            if all(iop is c.LITERAL and iav < 128 and iav not in space for iop, iav in av):
+                return {chr(iav).lower() for _, iav in av}
+            return None
+        if op is c.SUBPATTERN:
+            return exact_seq(av[-1])
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                f = exact_seq(alt)
+                if f is None:
+                    return None
+                out |= f
+            return out
+        if op in repeats and av[1] <= 1:
+            f = exact_seq(av[2])
+            return None if f is None else (f | {""} if av[0] == 0 else f)
+        return None
+
+    def exact_seq(items) -> set[str] | None:
+        acc = {""}
+        for op, av in items:
+            f = exact(op, av)
+            if f is None or len(acc) * len(f) > 256:
+                return None
+            acc = {a + b for a in acc for b in f}
+        return acc
+
     def seq(items) -> frozenset[str] | None:
+        """The best required set of a sequence: a run of exact items (their product), or one item's."""
         best: frozenset[str] | None = None
-        run: list[str] = []
+        run = {""}
         for op, av in list(items) + [(None, None)]:
-            if op is c.LITERAL and av < 128 and chr(av) not in " \t\n\r\f\v":
-                run.append(chr(av).lower())
+            f = exact(op, av) if op is not None else None
+            if f is not None and len(run) * len(f) <= 256:
+                run = {a + b for a in run for b in f}
                 continue
-            if run:
-                best = better(best, frozenset(["".join(run)]))
-                run = []
-            if op is None or op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-                continue  # zero width: no literal of its own
-            best = better(best, one(op, av))
+            if "" not in run:
+                best = better(best, frozenset(run))
+            run = {""} if f is None else f
+            if op is not None and f is None:
+                best = better(best, one(op, av))
         return best
 
     def one(op, av) -> frozenset[str] | None:
@@ -105,7 +142,7 @@ def required_literals(pattern: str, flags: int = re.IGNORECASE) -> frozenset[str
     except Exception:  # noqa: BLE001 - a pattern the walk does not know: no gate
         return None
     found = seq(parsed)
-    if not found:
+    if not found or "" in found:
         return None
     # drop strings that contain another one of the set (the shorter is found whenever the longer is)
     return frozenset(s for s in found if not any(o != s and o in s for o in found))
