@@ -100,3 +100,38 @@ def test_required_literals():
         for text in ("HAS NO PLANS TO", "Ha\u017f no plan\u017f to", "WILL", "Shall", "xxY", "zq", "xy"):
             if rx.search(text):
                 assert any(lit in fold(text) for lit in lits), (pattern, text)
+
+
+TIMEX_SAMPLES = [
+    "On Tuesday, April 9, 1998, the company said sales rose 5% in the third quarter of 1989.",
+    "It will launch in the second half of next year, two years ago, every other week, at 8 p.m. EST.",
+    "The 1990s, the '80s, the nineties, the 20th century, last fall, this summer, Christmas Eve.",
+    "\u017fecond quarter, \u0130n 1989, \u212aelvin \u212a\u00ba: 10:30 a.m., 4 o'clock in the morning, noon Friday.",
+    "THE THIRD QUARTER OF NEXT YEAR, MARCH 3, A YEAR AGO, DAILY, Q3 2026, H1, FY'26, 10/30/89.",
+    "previously, now, soon, recently, the year ended March 31, 52 years old, $1.76 a year, 1987-03-04.",
+]
+
+
+def _timex_gate_holds(text: str) -> None:
+    from ingest.timex.lexicon import load
+
+    folded = fold(text)
+    for rule in load().rules:
+        if rule.literals is not None and rule.regex.search(text):
+            assert any(lit in folded for lit in rule.literals), (rule.name, text)
+
+
+def test_timex_rules_are_gated_and_the_gate_keeps_matches():
+    from ingest.timex.lexicon import load
+
+    rules = load().rules
+    assert sum(r.literals is not None for r in rules) >= 0.9 * len(rules)
+    for text in TIMEX_SAMPLES + [s.upper() for s in TIMEX_SAMPLES]:
+        _timex_gate_holds(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.from_regex(r"(?:[a-zA-Z0-9 ,.'\-/:]|the |last |next |year|May |Nov\. |1989|ago|p\.m\.|quarter|half|week|"
+                     r"\u017f|\u0130|\u0131|\u212a)*", fullmatch=True))
+def test_timex_gate_keeps_matches_on_any_text(text):
+    _timex_gate_holds(text)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from ..cues import required_literals
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "timex"
 
 # placeholder in a rule -> lexicon key holding the word list
@@ -37,6 +39,9 @@ class Rule:
     type: str = "DATE"
     params: dict = field(default_factory=dict)
     capitalized: str | None = None  # group whose first letter must be upper case
+    # lower-case strings of which every match contains one (ingest.cues.required_literals): a text
+    # (folded with ingest.cues.fold) holding none of them cannot match, and the rule is not run
+    literals: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -187,7 +192,9 @@ def load() -> Lexicon:
     for i, r in enumerate(spec["rules"]):
         body = expand(r["pattern"], data, shared)
         regex = compile_rule(body)
-        rules.append(Rule(i, r["name"], regex, r["norm"], r.get("type", "DATE"), r.get("params") or {}, r.get("capitalized")))
+        literals = required_literals(body, re.I)
+        rules.append(Rule(i, r["name"], regex, r["norm"], r.get("type", "DATE"), r.get("params") or {}, r.get("capitalized"),
+                          tuple(sorted(literals, key=len)) if literals else None))
     mods = {k.lower(): tuple(v) for k, v in data["modifiers"].items()}
     alts = []
     for w in sorted(mods, key=lambda s: -len(s)):

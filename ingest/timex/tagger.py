@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..cues import fold
 from .lexicon import Lexicon, load
 from .normalize import NORMALIZERS, Context, State, detect_tense
 from .types import Timex
@@ -28,7 +29,10 @@ def parse_dct(dct) -> dt.date | None:
 
 
 def _candidates(lex: Lexicon, text: str):
+    folded = fold(text)
     for rule in lex.rules:
+        if rule.literals is not None and not any(lit in folded for lit in rule.literals):
+            continue  # none of the strings every match holds is in the text: no match to find
         for m in rule.regex.finditer(text):
             s, e = m.span("t") if "t" in rule.regex.groupindex and m.group("t") else m.span()
             if e <= s:
