@@ -69,6 +69,14 @@ def known_companies() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def known_homes() -> dict[str, str]:
+    """canonical name -> home country, from the home column of data/companies.csv."""
+    text = resources.files("ingest").joinpath("data", "companies.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    return {row["name"]: row["home"] for row in rows if row.get("home")}
+
+
 def canonical_name(name: str) -> str:
     """Short common name: legal suffixes and tickers dropped ("Sandoz AG" -> "Sandoz")."""
     name = re.sub(r"\s+", " ", name).strip(" ,.")
@@ -127,6 +135,8 @@ class CompanyIndex:
             return None
         if re.fullmatch(BUSINESS_WORDS, name):
             return None  # "the Bank": a common noun at a sentence start
+        if not corporate and name not in known and _place_and_business_words(name):
+            return None  # "U.S. Bank officials", "Brazilian Steel": a description unless written with a legal form
         if is_institution(name):  # "Finance Ministry", "Bundesbank": found, so they are nobody's alias
             self.institutions.update({surface, name})
             return None
@@ -247,6 +257,15 @@ def _known_pattern() -> re.Pattern[str]:
 def _spaced(name: str) -> str:
     """A name as a regex in which each space matches any whitespace (hard-wrapped wire copy)."""
     return r"\s+".join(re.escape(part) for part in name.split(" "))
+
+
+def _place_and_business_words(name: str) -> bool:
+    """True for names made only of a place and business words ("U.S. Bank", "Japanese Steel Makers")."""
+    found = find_markets(name)
+    if not found or found[0].start != 0:
+        return False
+    rest = name[found[0].end:].split()
+    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in ("makers", "firms", "companies") for w in rest)
 
 
 def _trim_leading(surface: str) -> str:

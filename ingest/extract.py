@@ -28,14 +28,16 @@ CLAUSE_BREAK = re.compile(
     r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
 )
 ATTRIBUTIVE = re.compile(
-    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
+    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?i:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
     r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
     r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
     r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
-    r"(?:market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
+    r"(?:(?:(?!(?:capital|money|bond|credit|debt|equity|stock|gilt|financial|currency|interbank|futures|options)\b)"
+    r"[a-z][\w-]*\s+){0,3}?markets?\b|"  # "the Japanese securities market", not "European capital markets"
+    r"market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
     r"operations|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture)\b"
 )
 QUALIFIERS = re.compile(
@@ -169,9 +171,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                 key = (company, market.code)
                 if key in used_markets:
                     continue
-                continental = market.alias.lower().startswith("continental") or re.search(
-                    r"\bcontinental\s+$", text[max(0, market.start - 14):market.start], re.I)
-                if ctx.homes and ctx.homes.is_home(company, market.code, regions=not continental):
+                if ctx.homes and ctx.homes.is_home(company, market.code):
                     continue  # a company's own home market is not one it enters (spec: judgement calls)
                 used_markets.add(key)
                 target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance, market)
@@ -396,6 +396,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     return out
 
 
+PLURAL_SUBJECT = re.compile(
+    r"\b(?:firms|companies|groups|banks|makers|manufacturers|carriers|rivals|competitors|investors|others|"
+    r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers)\s+(?:\w+\s+)?$")
 COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&)\s*<?")
 
 
@@ -417,6 +420,8 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if not before:
         return []
     last = before[-1]
+    if PLURAL_SUBJECT.search(text, last.end, cue_start):
+        return []  # "Cable and Wireless may take part in a merger of two rival firms seeking to enter Japan"
     if len(before) > 1 and before[-2].company and re.match(r"(?:\s*[<(][^<>()]*[>)])*\s*,", text[last.end:cue_start]) \
             and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}", text[before[-2].end:last.start]):
         last = before[-2]  # "Polysar Ltd, wholly owned by Canada Development Corp, said it...": the first name

@@ -8,7 +8,8 @@ evidence the text gives, strongest first:
 1. the text itself: "Sweden's Skandinaviska Enskilda Banken", "U.S. brokerage
    firm Equitable Securities", "Sony Corp of Japan", "Nippon Life, Japan's
    largest life insurer", "Paris-based Alsthom";
-2. an exchange code: <TSBA.T>, (CAWL.L), (HKEX: 1810);
+2. an exchange code: <TSBA.T>, (CAWL.L), (HKEX: 1810), or the home column of
+   the known companies list (data/companies.csv);
 3. the name: "Zambia Consolidated Copper Mines", "Industrial Development Bank
    of India" (not a place at the end, which names a local unit: "Merrill
    Lynch Canada");
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies
+from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes
 from .markets import MarketMention, country_of, find_markets, markets
 
 
@@ -40,17 +41,10 @@ class Homes:
     def is_seat(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.seats)
 
-    def is_home(self, company: str, code: str, regions: bool = True) -> bool:
-        """True when `code` is the company's home country or, with `regions`, a region around it
-        (a US firm does not enter North America; "global" is never home). A state of it is not home
-        ("the Texas market"); callers pass regions=False for "continental Europe" and the like."""
-        home = self.home.get(company)
-        if not home:
-            return False
-        if code == home:
-            return True
-        market = markets().get(home)
-        return regions and code != "global" and market is not None and code in market.regions
+    def is_home(self, company: str, code: str) -> bool:
+        """True when `code` is the company's home country. A region around it is not (a Chinese firm
+        entering "the Asian markets" means the others), nor is a state of it ("the Texas market")."""
+        return self.home.get(company) == code
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +70,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "bare_ticker": re.compile(r"[.>]*\s*<[A-Z]{1,6}>"),
         "exchange": re.compile(rf"\s*\(\s*({exchanges})\s*:\s*[\w.]+\s*\)"),
         # "Sony Corp <SNE.T> of Japan", "Raision Tehtaat, of Finland"
+        "place_apposition": re.compile(tail + r"\s*,\s*(?:the\s+)?$"),
         "of_place": re.compile(tail + r"\s*,?\s+(?:of|based\s+in|headquartered\s+in)\s+(?:the\s+)?$"),
         # ", Japan's largest life insurer", ", the Japanese electronics group", ", a Paris-based maker"
         "apposition": re.compile(tail + r"\s*,\s+(?:the\s+|a\s+|an\s+|one\s+of\s+)?$"),
@@ -111,6 +106,11 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
             if len(gap) > 40:
                 break
             after = text[place.end:place.end + 60]
+            if pats["place_apposition"].fullmatch(gap) and not place.adjective and \
+                    re.match(r"\s*[,.;]", text[_seat_span(place, places, text)[1]:]):
+                note(m.company, 1, place.code, "place after name")  # "Yokohama Rubber Co Ltd, Tokyo, Japan, to..."
+                homes.seats.append(_seat_span(place, places, text))
+                break
             if pats["of_place"].fullmatch(gap) and not place.adjective:
                 note(m.company, 1, place.code, "of place")
                 homes.seats.append(_seat_span(place, places, text))
@@ -154,6 +154,9 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
         if dateline and name == lead and name in companies.corporate and name not in known_companies() \
                 and not any(_ends_with_place(alias, year) for alias in company.aliases):
             note(name, 5, dateline, "the story's lead company, by its dateline")
+    for name, home in known_homes().items():  # the known list's homes, for names this text uses
+        if name in companies.companies:
+            note(name, 2, home, "known company")
     for company, tiers in found.items():
         code, rule = tiers[min(tiers)]
         homes.home[company], homes.rule[company] = code, rule
