@@ -135,3 +135,34 @@ def test_timex_rules_are_gated_and_the_gate_keeps_matches():
                      r"\u017f|\u0130|\u0131|\u212a)*", fullmatch=True))
 def test_timex_gate_keeps_matches_on_any_text(text):
     _timex_gate_holds(text)
+
+
+FRONT_MATTERS = [
+    "id: a\ntitle: \"SANDOZ PLANS WEEDKILLER JOINT VENTURE IN USSR\"\npublished: 1987-03-03\npublished_time: \"09:18:21\"\n"
+    "publisher: Reuters\ndateline: \"BASLE, March 3\"\n",
+    "title: Acme: eyes Brazil\n",  # an error in both loaders
+    "title: [unclosed\n",
+    "published: 2026-03-04T10:00:00Z\ntags: [a, b]\nn: 3\nf: 1.5\nyes: no\nnull_field: ~\n",
+    "title: 'quoted ''x'''\nauthor: Jane Doe\nurl: https://example.org/a?b=c#d\n",
+    "title: \u201cSmart\u201d\n",
+    "\tbad: tab\n",
+    "- a list\n- not a mapping\n",
+    "x: &a 1\ny: *a\nz: !!str 5\n",
+]
+
+
+def test_front_matter_loader_is_safe_load():
+    import yaml
+
+    from ingest.readers.markdown import _load_yaml
+
+    for block in FRONT_MATTERS:
+        try:
+            want = ("ok", repr(yaml.safe_load(block)))
+        except yaml.YAMLError as e:
+            want = ("error", str(e))
+        try:
+            got = ("ok", repr(_load_yaml(block)))
+        except yaml.YAMLError as e:
+            got = ("error", str(e))
+        assert got == want, block
