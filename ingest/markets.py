@@ -70,11 +70,49 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
         add(row["alias"], row["code"], int(row["until"]) if row["until"] else None)
         if row.get("form") == "adjective":
             _ADJECTIVES.add(row["alias"].lower())
-    names = sorted(table, key=len, reverse=True)
-    alternation = "|".join(re.escape(n) for n in names)
-    pattern = re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])")
-    folded = re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w.])(?:the\s+)?({_trie(table)})(?![\w])")
+    lowered = {n.lower() for n in table}
+    if all(len(n) == len(n.lower()) for n in table):
+        folded = re.compile(rf"(?<![\w.])(?:the\s+)?({_trie(lowered)})(?![\w])", re.IGNORECASE)
+    else:  # a name whose lower case is longer ("İ"): no folded trie, the plain alternation
+        folded = _alternation_patterns(tuple(table))[1]
     return table, pattern, folded
+
+
+def _alternation_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The aliases as one alternation, longest first (what the tries in `_aliases` match, slower)."""
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return (re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])"),
+            re.compile(rf"(?<![\w.])(?:the\s+)?({alternation})(?![\w])", re.IGNORECASE))
+
+
+def _trie(names) -> str:
+    """The names as a regex trie that matches what their longest-first alternation matches.
+
+    At one position the alternation takes the longest name that matches and passes the checks after
+    it. In the trie every branch point tries the longer continuations before ending the name there,
+    and the branches of a node start with different characters (in the case-folded trie, lower-case
+    names: different letters under IGNORECASE too), so only the text's own path is walked and the
+    first success is again the longest name. The regex engine then tests a few characters per
+    position instead of every name's first one.
+    """
+    root: dict = {}
+    for name in names:
+        node = root
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a name ends here
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        if len(branches) == 1 and not ends:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ("|" if ends else "") + ")"
+
+    return emit(root)
 
 
 @lru_cache(maxsize=1)

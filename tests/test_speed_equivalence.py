@@ -166,3 +166,39 @@ def test_front_matter_loader_is_safe_load():
         except yaml.YAMLError as e:
             got = ("error", str(e))
         assert got == want, block
+
+
+def _market_patterns():
+    from ingest.markets import _aliases, _alternation_patterns
+
+    table, trie, trie_folded = _aliases()
+    plain, plain_folded = _alternation_patterns(tuple(table))
+    return table, ((trie, plain), (trie_folded, plain_folded))
+
+
+def _same_market_matches(text: str) -> None:
+    _, pairs = _market_patterns()
+    for fast, plain in pairs:
+        assert [(m.span(), m.span(1)) for m in fast.finditer(text)] == [(m.span(), m.span(1)) for m in plain.finditer(text)]
+
+
+def test_market_trie_matches_the_alternation_on_examples():
+    for text in _texts():
+        _same_market_matches(text)
+        _same_market_matches(text.upper())
+        _same_market_matches(text.lower())
+
+
+MARKET_WORDS = sorted(_market_patterns()[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKET_WORDS) | st.sampled_from(["the", "The", " ", ",", ".", "-", "'s", "n", "a", "\n", "S",
+                                                                 "\u017f", "\u212a", "\u0130"]), max_size=12)
+       .flatmap(lambda parts: st.tuples(st.just(parts), st.lists(st.sampled_from(["", " ", "", "."]), min_size=len(parts),
+                                                                max_size=len(parts))))
+       .map(lambda pr: "".join(p + sep for p, sep in zip(*pr))))
+def test_market_trie_matches_the_alternation_on_any_text(text):
+    _same_market_matches(text)
+    _same_market_matches(text.upper())
+    _same_market_matches(text.lower())
