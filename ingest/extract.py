@@ -159,6 +159,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not picked:
             continue
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
+        if PLURAL_SUBJECT.search(text, max(sentence.start, action.start - 60), action.start):
+            continue  # "encourage more metal traders to set up shop here": their move, not a company's
         possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
         subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx, possessive)
         if not subjects:
@@ -314,6 +316,9 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
                     r"District|Supreme|Secretary|Ambassador|Embassy|Department|Agriculture|Commerce|President|"
                     r"Minister|Ministry|Trade\s+Representative|dollar|dollars|stocks?|shares|bonds?|index|time)\b", after):
             continue  # "the U.S. Bankruptcy Court", "U.S. Agriculture Secretary": a body, not a market
+        if not m.adjective and re.match(r"\s+(?:[A-Z][\w-]*\s+){1,2}(?:Department|Ministry|Court|Commission|Agency|Authority|"
+                                        r"Board|Administration|Bureau|Council|Committee|Embassy|Service)\b", ctx.doc.text[end:end + 60]):
+            continue  # "the U.S. Justice Department"
         if re.search(r"\b(?:outside|except|excluding|other\s+than|apart\s+from)\s+(?:in\s+)?(?:the\s+)?$",
                      ctx.doc.text[max(0, start - 24):start]):
             excluded_end = end
@@ -398,7 +403,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
 
 PLURAL_SUBJECT = re.compile(
     r"\b(?:firms|companies|groups|banks|makers|manufacturers|carriers|rivals|competitors|investors|others|"
-    r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers)\s+(?:\w+\s+)?$")
+    r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers|traders|dealers|exporters|"
+    r"importers|businesses|producers|retailers|operators)\s+(?:\w+\s+)?$")
 COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&)\s*<?")
 
 

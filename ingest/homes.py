@@ -73,8 +73,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "place_apposition": re.compile(tail + r"\s*,\s*(?:the\s+)?$"),
         "of_place": re.compile(tail + r"\s*,?\s+(?:of|based\s+in|headquartered\s+in)\s+(?:the\s+)?$"),
         # ", Japan's largest life insurer", ", the Japanese electronics group", ", a Paris-based maker"
-        "apposition": re.compile(tail + r"\s*,\s+(?:the\s+|a\s+|an\s+|one\s+of\s+)?$"),
-        "descriptor_after": re.compile(rf"^(?:'s|’s|-based)?(?:\s+[\w-]+){{0,4}}?\s+(?:{descriptors})\b"),
+        "apposition": re.compile(tail + r"\s*,\s+(?:the\s+|a\s+|an\s+|one\s+of\s+)?(?:[A-Z][\w-]*\s+){0,2}$"),
+        "descriptor_after": re.compile(rf"^,?(?:'s|’s|-based)?(?:\s+[\w-]+){{0,4}}?\s+(?:{descriptors})\b"),
         "possessive_after": re.compile(r"^(?:'s|’s|-based|\s+based)\b"),
         # before a mention: "Sweden's ", "U.S. brokerage firm ", "Paris-based ", "Italy's state-owned <"
         "before": re.compile(rf"(?:(?:'s|’s|-based|\s+based)(?:\s+[\w-]+){{0,3}}|(?:\s+[\w-]+){{0,3}}\s+(?:{descriptors}))\s+<?$"),
@@ -115,10 +115,12 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
                 note(m.company, 1, place.code, "of place")
                 homes.seats.append(_seat_span(place, places, text))
                 break
+            span = _seat_span(place, places, text)  # "a North Sydney, Australia, investment group"
+            after = text[span[1]:span[1] + 60]
             if pats["apposition"].fullmatch(gap) and (
                     pats["possessive_after"].match(after) or pats["descriptor_after"].match(after)):
                 note(m.company, 1, place.code, "apposition")
-                homes.seats.append((place.start, place.end))
+                homes.seats.append(span)
                 break
         j = bisect_left(starts, m.start)
         for place in reversed(places[max(0, j - 2):j]):  # before: "Sweden's X", "U.S. brokerage firm X"
