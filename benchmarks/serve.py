@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def build_db(path: Path, n: int) -> None:
     from benchmarks.synthetic import COMPANIES, statement_rows
     from kb.schema import TABLES, defer_fts, open_db, restore_fts
-    from kb.store import refresh_companies
+    from kb.store import refresh_companies, refresh_facet_counts
 
     t0 = time.perf_counter()
     db = open_db(path)
@@ -74,6 +74,7 @@ def build_db(path: Path, n: int) -> None:
         conn.executemany(insert, batch)
     restore_fts(db)
     refresh_companies(db)
+    refresh_facet_counts(db)  # what kb build does last
     conn.execute("ANALYZE")
     db.close()
     print(f"built {path} with {n:,} statements in {time.perf_counter() - t0:.0f} s "
@@ -96,6 +97,7 @@ def pages(db_path: Path) -> list[tuple[str, str]]:
         ("statements, year facet", f"/{name}/statements?_facet=said_on_year&_facet=target_year"),
         ("full-text search", f"/{name}/statements?_search=India"),
         ("search + filter", f"/{name}/statements?_search=launch&stance=entered"),
+        ("full-text search, no facets", f"/{name}/statements?_search=India&_nofacet=1"),
         ("company_timeline (all)", f"/{name}/company_timeline"),
         ("company_timeline (company)", f"/{name}/company_timeline?company={q(busy)}"),
         ("latest_stance (all)", f"/{name}/latest_stance"),
@@ -120,10 +122,14 @@ def summarize(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[max(0, int(round(0.95 * len(times))) - 1)] * 1000
 
 
-async def in_process(db_path: Path, n: int) -> list[tuple[str, float, float, str]]:
+async def in_process(db_path: Path, n: int, default_limits: bool = False) -> list[tuple[str, float, float, str]]:
+    from datasette.app import DEFAULT_SETTINGS
+
     from kb.datasette_app import make_datasette
 
     ds = make_datasette(db_path)
+    if default_limits:  # Datasette's own time limits instead of kb serve's
+        ds._settings.update({k: DEFAULT_SETTINGS[k] for k in ("facet_time_limit_ms", "sql_time_limit_ms")})
     await ds.invoke_startup()
     out = []
     for label, url in pages(db_path):
@@ -150,17 +156,13 @@ def _free_port() -> int:
 def over_http(db_path: Path, n: int, immutable: bool) -> list[tuple[str, float, float, str]]:
     import httpx
 
-    from kb.datasette_app import serve_args
-
     port = _free_port()
     if immutable:
         inspect_file = db_path.with_suffix(".inspect.json")
         subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path), "--inspect-file",
                         str(inspect_file)], check=True, cwd=ROOT)
-        args = serve_args(db_path, port=port)
-        args[1:2] = ["-i", str(db_path)]
-        args += ["--inspect-file", str(inspect_file)]
-        cmd = [sys.executable, "-m", "datasette", *args]
+        # kb.datasette_app's entry point: kb serve's arguments with -i and the inspect file
+        cmd = [sys.executable, "-m", "kb.datasette_app", str(db_path), "--port", str(port), "--immutable"]
     else:  # exactly what `kb serve` runs
         cmd = [sys.executable, "-c", "from kb.cli import cli; cli()", "serve", "--db", str(db_path),
                "--port", str(port)]
@@ -210,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--db", help="database to use; built here if missing (the name should be kb.db)")
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--default-limits", action="store_true",
+                    help="in process, at Datasette's default time limits (facets 200 ms, SQL 1 s)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -228,7 +232,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"Datasette {datasette.__version__}, SQLite {sqlite3.sqlite_version}, {n:,} statements, "
           f"{args.requests} requests per page, {os.cpu_count()} cores", flush=True)
-    columns = [("in-process", asyncio.run(in_process(db_path, args.requests)))]
+    label = "in-process, default limits" if args.default_limits else "in-process"
+    columns = [(label, asyncio.run(in_process(db_path, args.requests, args.default_limits)))]
     print(table(columns), flush=True)
     if not args.no_http:
         columns.append(("HTTP kb serve", over_http(db_path, args.requests, immutable=False)))

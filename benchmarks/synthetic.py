@@ -182,7 +182,7 @@ def statement_rows(n: int, seed: int = 11, docs: int | None = None) -> Iterator[
             target_year=target_year, target_month=None,
             quote=rng.choice(STANCE_TEMPLATES[stance]).format(
                 c=company, m=market, y=target_year, p=rng.choice(speakers), d=rng.choice(WEEKDAYS)),
-            quote_start=0, quote_end=100, confidence=round(rng.uniform(0.5, 0.95), 2),
+            quote_start=0, quote_end=100, confidence=round(rng.uniform(0.5, 0.95), 2), corrected=0,
         )
         if i % 29 == 3:  # some statements say nothing about when (no calendar anchor)...
             row.update(said_on=rng.choice([None, "PAST_REF", "XXXX-02-10"]), said_on_start=None,

@@ -15,7 +15,8 @@ from ingest.records import Extraction, ReadError
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
 from .schema import open_db
-from .store import Batch, delete_document, fingerprint, refresh_companies, save_extraction, stored_hashes
+from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
+                    stored_hashes)
 from .timeline import recompute as recompute_claims
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -158,6 +159,7 @@ def build_paths(
     _check_corrections(db, loaded, report)
     refresh_companies(db)
     recompute_claims(db)
+    refresh_facet_counts(db)  # last: counts of what is now stored, for the Datasette pages
     db.close()
     return report
 

@@ -362,6 +362,25 @@ def refresh_companies(db: sqlite_utils.Database) -> None:
         )
 
 
+def refresh_facet_counts(db: sqlite_utils.Database) -> None:
+    """Count every value of the cached facet columns (kb.schema.FACET_CACHE), in one transaction.
+
+    Called at the end of a build; any later change to one of those columns deletes its table's
+    counts (kb.schema.facet_cache_triggers) until the next call.
+    """
+    from .schema import FACET_CACHE
+
+    with db.conn:
+        for table, columns in FACET_CACHE.items():
+            db.conn.execute("delete from facet_counts where tbl = ?", [table])
+            db.conn.execute(f"insert into facet_counts (tbl, col, value, count) select ?, '', '', count(*) from [{table}]",
+                            [table])
+            for col in columns:
+                db.conn.execute(
+                    f"insert into facet_counts (tbl, col, value, count) select ?, ?, [{col}], count(*) "
+                    f"from [{table}] where [{col}] is not null group by [{col}]", [table, col])
+
+
 def stored_hashes(db: sqlite_utils.Database) -> dict[str, str]:
     """Document id -> content hash, to skip unchanged documents."""
     return dict(db.conn.execute("select id, content_hash from documents").fetchall())
