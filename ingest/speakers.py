@@ -73,9 +73,24 @@ _NOT_FIRST = frozenset("the a an and but in on at by for of to with from as its 
 
 def _company_in(text: str, companies: CompanyIndex) -> str | None:
     for alias in sorted(companies.alias_to_name, key=len, reverse=True):
-        if re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", text):
+        if _stands_alone(alias, text):
             return companies.alias_to_name[alias]
     return None
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what \w matches in a str pattern
+
+
+def _stands_alone(word: str, text: str) -> bool:
+    r"""`re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)` without compiling a pattern per word."""
+    i = text.find(word)
+    n = len(word)
+    while i >= 0:
+        if (i == 0 or not _is_word_char(text[i - 1])) and (i + n >= len(text) or not _is_word_char(text[i + n])):
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 @dataclass

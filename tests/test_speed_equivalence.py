@@ -202,3 +202,13 @@ def test_market_trie_matches_the_alternation_on_any_text(text):
     _same_market_matches(text)
     _same_market_matches(text.upper())
     _same_market_matches(text.lower())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["Acme", "Acme Motors", "BNL", "A", "_x", "Ford-", "3M", "é", ""]),
+       st.lists(st.sampled_from(["Acme", "Acme Motors", "BNL", "A", "_", "x", "-", " ", ".", "3M", "é", "Ford", "e", "\n"]),
+                max_size=10).map("".join))
+def test_stands_alone_is_the_word_boundary_search(word, text):
+    from ingest.speakers import _stands_alone
+
+    assert _stands_alone(word, text) == bool(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text))
