@@ -16,7 +16,7 @@ from .markets import find_markets
 
 LEGAL_SUFFIXES = (
     r"Corp(?:oration)?|Inc(?:orporated)?|Co|Cos|Company|Ltd|Limited|AG|SA|S\.A|SpA|S\.p\.A|NV|N\.V|BV|B\.V|"
-    r"plc|PLC|Plc|GmbH|KG|KGaA|AB|ASA|A/S|Oyj|Pty|LLC|LP|L\.P|Bhd|Berhad|Tbk|PT|SE|Holdings?|Group|Cie"
+    r"plc|PLC|Plc|GmbH|KG|KGaA|AB|ASA|A/S|Oyj|Pty|Pvt|LLC|LP|L\.P|Bhd|Berhad|Tbk|PT|SE|Holdings?|Group|Cie"
 )
 BUSINESS_WORDS = (
     r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"

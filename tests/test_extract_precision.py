@@ -139,3 +139,14 @@ def test_company_names_keep_leading_place_words_and_lose_trailing_connectors(sur
 @pytest.mark.parametrize("surface", ["The Bank", "Finance Ministry", "Bundesbank", "U.S.", "S"])
 def test_not_company_names(surface):
     assert CompanyIndex().add(surface, 0) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Kestrel Corp recently obtained tax incentives to invest in a project here to produce ovens.",
+     {("Kestrel", "TH", "plans")}),
+    ("Chinese automaker Chery plans to produce cars in Spain from 2025.", {("Chery", "ES", "plans")}),
+    ("Toyota will build cars in Japan.", set()),  # the known list's home
+    ("Zepto Technologies Pvt Ltd plans to launch in Dubai next year.", {("Zepto Technologies", "AE", "plans")}),
+])
+def test_investment_and_production_as_first_steps(text, expected):
+    assert found(text, dateline="BANGKOK, March 2", published="2026-03-02") == expected
