@@ -142,7 +142,7 @@ def test_not_company_names(surface):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("Kestrel Corp recently obtained tax incentives to invest in a project here to produce ovens.",
+    ("Japan's Kestrel Corp recently obtained tax incentives to invest in a project here to produce ovens.",
      {("Kestrel", "TH", "plans")}),
     ("Chinese automaker Chery plans to produce cars in Spain from 2025.", {("Chery", "ES", "plans")}),
     ("Toyota will build cars in Japan.", set()),  # the known list's home
