@@ -11,7 +11,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
-from .cues import speech, speech_verb_regex
+from .cues import fold, required_literals, speech, speech_verb_regex
 
 _ROLE = rf"(?i:{ROLE_WORDS})"
 _PERSON = r"[A-Z][a-zA-Z'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-zA-Z'’-]+){1,2}"
@@ -61,11 +61,27 @@ class People:
     @classmethod
     def build(cls, text: str, companies: CompanyIndex) -> "People":
         people = cls()
-        for m in APPOSITION.finditer(text):
-            people.add(m.group(1), m.group(2), companies)
-        for m in TITLED.finditer(text):
-            people.add(m.group(2), m.group(1), companies)
+        folded = fold(text)
+        if _may_match(APPOSITION, folded):
+            for m in APPOSITION.finditer(text):
+                people.add(m.group(1), m.group(2), companies)
+        if _may_match(TITLED, folded):
+            for m in TITLED.finditer(text):
+                people.add(m.group(2), m.group(1), companies)
         return people
+
+
+@lru_cache(maxsize=None)
+def _literals(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    found = required_literals(rx.pattern, rx.flags)
+    return tuple(sorted(found, key=len)) if found else None
+
+
+def _may_match(rx: re.Pattern[str], folded: str) -> bool:
+    """False only when `rx` cannot match the text `folded` was made from (ingest.cues.fold): none of
+    the strings every match holds (a role word, for the people patterns) is in it."""
+    literals = _literals(rx)
+    return literals is None or any(lit in folded for lit in literals)
 
 
 _NOT_FIRST = frozenset("the a an and but in on at by for of to with from as its his her their this that however while".split())

@@ -212,3 +212,14 @@ def test_stands_alone_is_the_word_boundary_search(word, text):
     from ingest.speakers import _stands_alone
 
     assert _stands_alone(word, text) == bool(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text))
+
+
+def test_people_patterns_gate_keeps_matches():
+    from ingest.speakers import APPOSITION, TITLED, _may_match
+
+    texts = list(_texts()) + ["Lei Jun, the founder, chairman, and CEO of Xiaomi, said", "BNL PRESIDENT NERIO NESI said",
+                              "Vice-President J. Smith", "Hans Meier, \u017ftrategist at X, said"]
+    for text in texts:
+        for rx in (APPOSITION, TITLED):
+            if rx.search(text):
+                assert _may_match(rx, fold(text)), (rx.pattern[:40], text[:80])
