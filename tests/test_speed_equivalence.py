@@ -223,3 +223,21 @@ def test_people_patterns_gate_keeps_matches():
         for rx in (APPOSITION, TITLED):
             if rx.search(text):
                 assert _may_match(rx, fold(text)), (rx.pattern[:40], text[:80])
+
+
+def _looks_like_person_by_search(surface: str, text: str) -> bool:
+    from ingest.companies import ROLE_WORDS
+
+    esc = re.escape(surface)
+    return bool(re.search(rf"{esc},\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){{0,3}}{ROLE_WORDS}", text)
+                or re.search(rf"(?:{ROLE_WORDS})\s+{esc}", text))
+
+
+def test_looks_like_person_is_the_two_searches():
+    from ingest.companies import _looks_like_person
+
+    texts = list(_texts())[:80] + ["Lei Jun, the founder, chairman, and CEO of Xiaomi", "president\n\n Nerio Nesi said",
+                                   "vice president  John Smith", "Smith,  a   senior  vice-president", "chairmanJohn Smith"]
+    for text in texts:
+        for surface in set(re.findall(r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,2}", text)):
+            assert _looks_like_person(surface, text) == _looks_like_person_by_search(surface, text), (surface, text[:80])
