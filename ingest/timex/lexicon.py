@@ -194,7 +194,7 @@ def load() -> Lexicon:
         regex = compile_rule(body)
         literals = required_literals(body, re.I)
         rules.append(Rule(i, r["name"], regex, r["norm"], r.get("type", "DATE"), r.get("params") or {}, r.get("capitalized"),
-                          tuple(sorted(literals, key=len)) if literals else None))
+                          tuple(sorted(literals, key=lambda lit: (len(lit), lit))) if literals else None))
     mods = {k.lower(): tuple(v) for k, v in data["modifiers"].items()}
     alts = []
     for w in sorted(mods, key=lambda s: -len(s)):

@@ -30,9 +30,14 @@ def parse_dct(dct) -> dt.date | None:
 
 def _candidates(lex: Lexicon, text: str):
     folded = fold(text)
+    present: dict[tuple[str, ...], bool] = {}  # rules share literal sets (the month rules): test each once
     for rule in lex.rules:
-        if rule.literals is not None and not any(lit in folded for lit in rule.literals):
-            continue  # none of the strings every match holds is in the text: no match to find
+        if rule.literals is not None:
+            found = present.get(rule.literals)
+            if found is None:
+                found = present[rule.literals] = any(lit in folded for lit in rule.literals)
+            if not found:
+                continue  # none of the strings every match holds is in the text: no match to find
         for m in rule.regex.finditer(text):
             s, e = m.span("t") if "t" in rule.regex.groupindex and m.group("t") else m.span()
             if e <= s:
