@@ -231,3 +231,50 @@ def speech() -> dict[str, list[str]]:
 def speech_verb_regex() -> re.Pattern[str]:
     verbs = sorted(speech()["verb"], key=len, reverse=True)
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(v) for v in verbs) + r")(?!\w)")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what \w matches in a str pattern
+
+
+def find_phrases(text: str, phrases: list[str]) -> list[tuple[int, int, str]] | None:
+    r"""(start, end, phrase) of what `re.finditer` finds in `text` with the pattern
+    `(?<![\w])(P1|P2|...)(?![\w])`, each phrase written with `\s+` for its spaces and the phrases in
+    the order given, without compiling that pattern (for a document's own company names, compiled
+    once per document, the compile cost more than the search).
+
+    At each start the regex takes the first phrase in the list that matches there and is followed by a
+    non-word character; the matches do not overlap, the leftmost first. A phrase is a run of non-space
+    parts separated by single spaces, so its end at a start is unique. None when a phrase is empty or
+    has other whitespace (a caller then uses the regex).
+    """
+    n = len(text)
+    found: dict[int, tuple[int, str]] = {}  # start -> (end, phrase) of the first phrase that matches there
+    for phrase in phrases:
+        parts = phrase.split(" ")
+        if any(not part or any(ch.isspace() for ch in part) for part in parts):
+            return None
+        first = parts[0]
+        i = text.find(first)
+        while i >= 0:
+            if i not in found and (i == 0 or not _is_word_char(text[i - 1])):
+                j = i + len(first)
+                for part in parts[1:]:
+                    k = j
+                    while k < n and text[k].isspace():
+                        k += 1
+                    if k == j or not text.startswith(part, k):
+                        break
+                    j = k + len(part)
+                else:
+                    if j == n or not _is_word_char(text[j]):
+                        found[i] = (j, phrase)
+            i = text.find(first, i + 1)
+    out = []
+    pos = 0
+    for start in sorted(found):
+        if start >= pos:
+            end, phrase = found[start]
+            out.append((start, end, phrase))
+            pos = end
+    return out

@@ -241,3 +241,38 @@ def test_looks_like_person_is_the_two_searches():
     for text in texts:
         for surface in set(re.findall(r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,2}", text)):
             assert _looks_like_person(surface, text) == _looks_like_person_by_search(surface, text), (surface, text[:80])
+
+
+def _phrases_by_regex(text: str, phrases: list[str]):
+    spaced = [r"\s+".join(re.escape(part) for part in p.split(" ")) for p in phrases]
+    pattern = re.compile(r"(?<![\w])(" + "|".join(spaced) + r")(?![\w])")
+    return [(m.start(), m.end(), re.sub(r"\s+", " ", m.group(1))) for m in pattern.finditer(text)]
+
+
+PHRASE_WORDS = ["Acme", "Acme Motors", "Acme Motors Corp", "Motors", "BNL", "A", "A B", "AB", "B", "Bank of Tokyo", "Tokyo",
+                "J.P. Morgan", "J.P.", "Co", "Co-op", "3M", "é", "Ford-Werke", "(EC)", "EC", "European Community (EC)"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS), min_size=1, max_size=6, unique=True),
+       st.lists(st.sampled_from(PHRASE_WORDS + [" ", "  ", "\n", ",", ".", "-", "_", "x", "'s", "\u00a0", "\t"]),
+                max_size=14).map("".join))
+def test_find_phrases_is_the_alternation(phrases, text):
+    from ingest.cues import find_phrases
+
+    assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)  # any order: the first listed wins
+    phrases = sorted(phrases, key=len, reverse=True)
+    assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)
+
+
+def test_find_phrases_on_examples():
+    from ingest.companies import CompanyIndex
+    from ingest.cues import find_phrases
+
+    for path in sorted(EXAMPLES.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        index = CompanyIndex.build(text)
+        phrases = sorted({**{i: "" for i in index.institutions}, **index.alias_to_name}, key=len, reverse=True)
+        if phrases:
+            assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)
+    assert find_phrases("a  b", ["a  b"]) is None and find_phrases("x", [""]) is None
