@@ -307,6 +307,8 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
                              for c in ctx.companies.mentions_between(start - 120, end))
         if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
+        if re.search(r"[A-Z][\w&.'-]*>?\s+of\s+(?:the\s+)?$", ctx.doc.text[max(0, start - 40):start]) and not m.adjective:
+            continue  # "sold its farm equipment operations to Deutz of West Germany": a name's place, not a market
         if ctx.homes and ctx.homes.is_seat(start, end):
             continue  # "Monier Ltd of Australia": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]
