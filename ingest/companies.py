@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from .cues import find_phrases
 from .markets import find_markets
 
 LEGAL_SUFFIXES = (
@@ -233,8 +234,12 @@ class CompanyIndex:
         aliases = sorted(names, key=len, reverse=True)
         if not aliases:
             return
-        pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
         self.mentions = []
+        found = find_phrases(text, aliases)  # the alternation below, without compiling it per document
+        if found is not None:
+            self.mentions = [Mention(start, end, alias, names[alias]) for start, end, alias in found]
+            return
+        pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
         for m in pattern.finditer(text):
             surface = re.sub(r"\s+", " ", m.group(1))
             self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
@@ -292,13 +297,35 @@ def is_institution(name: str) -> bool:
     return lowered in names or bool(parts) and (parts[-1] in last or any(w in words for w in parts))
 
 
+@lru_cache(maxsize=1)
+def _person_context() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """_looks_like_person's patterns, compiled once (they were compiled for every name): ', the ROLE'
+    right after a name, and a ROLE word ending at a given point."""
+    after = re.compile(rf",\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){{0,3}}{ROLE_WORDS}")
+    role_end = re.compile(rf"(?:{ROLE_WORDS})\Z")
+    return after, role_end
+
+
+ROLE_WORD_MAX = 24  # no ROLE_WORDS alternative is longer ("vice president" is 14)
+
+
 def _looks_like_person(surface: str, text: str) -> bool:
-    """Two or three capitalized words followed somewhere by ', the/a ROLE' or preceded by a title."""
-    esc = re.escape(surface)
-    return bool(
-        re.search(rf"{esc},\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){{0,3}}{ROLE_WORDS}", text)
-        or re.search(rf"(?:{ROLE_WORDS})\s+{esc}", text)
-    )
+    """Two or three capitalized words followed somewhere by ', the/a ROLE' or preceded by a title.
+
+    The same answer as searching the text for `surface` + ', the ROLE' and for 'ROLE' + whitespace
+    + `surface`, read at each place the name stands."""
+    after, role_end = _person_context()
+    i = text.find(surface)
+    while i >= 0:
+        if after.match(text, i + len(surface)):
+            return True
+        k = i  # a ROLE word, then whitespace up to the name
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        if any(role_end.search(text, max(0, j - ROLE_WORD_MAX), j) for j in range(k, i)):
+            return True
+        i = text.find(surface, i + 1)
+    return False
 
 
 ROLE_WORDS = (

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from .companies import CompanyIndex, Mention
-from .cues import Cue, event_cues, stance_cues
+from .cues import Cue, event_cue_matches, event_cues, find_cues, stance_cues
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -125,9 +125,8 @@ def _lead_company(companies: CompanyIndex, sentences: list[Sentence]) -> str | N
 
 def _cues_in(sentence: Sentence) -> list[Action]:
     out = []
-    for cue in stance_cues():
-        for m in cue.regex.finditer(sentence.text):
-            out.append(Action(cue, sentence.start + m.start(), sentence.start + m.end()))
+    for cue, start, end in find_cues(sentence.text):
+        out.append(Action(cue, sentence.start + start, sentence.start + end))
     return sorted(out, key=lambda a: (a.start, -a.end))
 
 
@@ -619,10 +618,7 @@ def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
     out: dict[tuple[str, str], Event] = {}
     text = ctx.doc.text
     for sentence in sentences:
-        for cue in event_cues():
-            m = cue.regex.search(sentence.text)
-            if not m:
-                continue
+        for cue, m in event_cue_matches(sentence.text):
             cue_start, cue_end = sentence.start + m.start(), sentence.start + m.end()
             company = _subject_company(sentence, cue_start, ctx.companies, None)
             if not company:
