@@ -159,3 +159,15 @@ def test_and_a_half(text, value):
 def test_future_verb_before_month_beats_distant_adjective_after(dct, value):
     text = "Acme will double its flights between the two cities by August in the search for markets untouched by the crisis."
     assert one(text, dct).value == value
+
+
+# ---- a number in a product code is not a year ----
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mitel will sell SX-2000 switches to Canadian customers.", []),
+    ("Boeing delivered the first A-1990 parts.", []),
+    ("Sales begin in mid-1989.", [("mid-1989", "DATE", "1989")]),
+    ("Output stays below pre-1989 levels.", [("pre-1989", "DATE", "1989")]),
+])
+def test_a_code_with_a_four_digit_number_is_not_a_year(text, expected):
+    assert values(text, "1987-04-01") == expected
