@@ -229,6 +229,9 @@ def main(argv: list[str] | None = None) -> None:
     db = Path(args.db)
     serve = serve_args(db, port=args.port, host=args.host)
     if args.immutable:
+        wal = Path(f"{db}-wal")
+        if wal.exists() and wal.stat().st_size:  # immutable mode would not see what is in it
+            ap.error(f"{wal} holds writes not yet in {db}: let the build finish (or open it once with sqlite3)")
         inspect_file = db.with_suffix(".inspect.json")
         if not inspect_file.exists() or inspect_file.stat().st_mtime < db.stat().st_mtime:
             datasette_cli.cli.main(args=["inspect", str(db), "--inspect-file", str(inspect_file)],

@@ -348,16 +348,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for table, columns in FTS.items():
             if not db[table].detect_fts():
                 db[table].enable_fts(columns, create_triggers=False, tokenize="porter")
-        restore_fts(db)
         db.execute(FACET_COUNTS_SQL)
         db.execute("create index if not exists facet_counts_by_count on facet_counts (tbl, col, count desc, value)")
-        for table in FACET_CACHE:
-            have = {r[0] for r in db.execute(
-                "select name from sqlite_master where type = 'trigger' and tbl_name = ?", [table]).fetchall()}
-            for name, sql in facet_cache_triggers(table).items():
-                if name not in have:
-                    db.execute(f"DELETE FROM facet_counts WHERE tbl = '{table}'")
-                    db.execute(sql)
+        restore_fts(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip(), replace=True)
         _load_reference_rows(db)
@@ -459,16 +452,24 @@ def defer_fts(db: sqlite_utils.Database) -> None:
     If the process dies before `restore_fts`, the next `open_db` finds the
     triggers missing and rebuilds then: the index is never silently stale
     for long, and the stored documents themselves are unaffected.
+
+    The facet-count triggers go too, after the counts they guard (a bulk load would delete
+    them at its first row anyway; `restore_fts` puts the triggers back).
     """
     with db.conn:
         for table in FTS:
             for name in fts_triggers(table):
                 db.conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        for table in FACET_CACHE:
+            db.conn.execute("DELETE FROM facet_counts WHERE tbl = ?", [table])
+            for name in facet_cache_triggers(table):
+                db.conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 def restore_fts(db: sqlite_utils.Database) -> bool:
     """Make the full-text triggers exactly `fts_triggers`; where any was missing, rebuild the
-    index from its table first (one transaction). Returns True when it rebuilt something."""
+    index from its table first (one transaction). Puts back missing facet-count triggers too,
+    deleting the counts they guard. Returns True when it rebuilt a full-text index."""
     rebuilt = False
     with db.conn:
         for table in FTS:
@@ -485,6 +486,13 @@ def restore_fts(db: sqlite_utils.Database) -> bool:
                 rebuilt = True
             for sql in wanted.values():
                 db.conn.execute(sql)
+        for table in FACET_CACHE:
+            have = {r[0] for r in db.conn.execute(
+                "select name from sqlite_master where type = 'trigger' and tbl_name = ?", [table])}
+            for name, sql in facet_cache_triggers(table).items():
+                if name not in have:  # counts kept while it was missing may be stale
+                    db.conn.execute("DELETE FROM facet_counts WHERE tbl = ?", [table])
+                    db.conn.execute(sql)
     return rebuilt
 
 

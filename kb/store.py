@@ -3,7 +3,7 @@
 Rows are written with plain `executemany` on the schema's own column lists.
 On its own, `save_extraction` is one transaction (`with conn:`); inside a
 `Batch` (what `kb build` uses) it is one SAVEPOINT within a transaction that
-commits every 2,000 documents or second, so a document's old rows are replaced by
+commits every 5,000 documents or second, so a document's old rows are replaced by
 its new ones all at once or not at all, and a killed build loses at most the
 uncommitted batch, never part of a document.
 """
@@ -49,11 +49,6 @@ def _date_values(value: str | None) -> tuple:
     """The TIMEX3 value and its derived columns (start, precision, year, month), as stored."""
     fields = timex_fields(value)
     return (value, *(fields[k] for k in DATE_COLUMNS))
-
-
-def _date_row(prefix: str, value: str | None) -> dict[str, Any]:
-    values = _date_values(value)
-    return {prefix: value, **{f"{prefix}_{k}": v for k, v in zip(DATE_COLUMNS, values[1:])}}
 
 
 def statement_id(document_id: str, s: Statement) -> str:
@@ -227,7 +222,7 @@ class Batch:
                 save_extraction(db, extraction, batch)
     """
 
-    def __init__(self, db: sqlite_utils.Database, docs: int = 2000, seconds: float = 1.0,
+    def __init__(self, db: sqlite_utils.Database, docs: int = 5000, seconds: float = 1.0,
                  defer_fts_after: int | None = None):
         self.db, self.conn = db, db.conn
         self.max_docs, self.max_seconds = docs, seconds
