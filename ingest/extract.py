@@ -54,6 +54,9 @@ COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as)\s*(?:the\s+)?)+$"
     r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
 )
+FINANCIAL_MARKETS = re.compile(
+    r"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:capital|money|bond|credit|debt|equity|stock|gilt|"
+    r"financial|currency|interbank|futures|options|commercial\s+paper)\s+markets?\b")
 CONDITIONAL = re.compile(r"\b(?:option|options|if|unless|proposal|proposed|possible|possibility|could|might)\b", re.IGNORECASE)
 PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
 SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
@@ -308,6 +311,8 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
             continue
         if re.search(r"[A-Z][\w&.'-]*>?\s+of\s+(?:the\s+)?$", ctx.doc.text[max(0, start - 40):start]) and not m.adjective:
             continue  # "sold its farm equipment operations to Deutz of West Germany": a name's place, not a market
+        if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
+            continue  # "access to U.S. and European capital markets": finance, not a market to enter
         if ctx.homes and ctx.homes.is_seat(start, end):
             continue  # "Monier Ltd of Australia": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]

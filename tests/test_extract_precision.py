@@ -150,3 +150,9 @@ def test_not_company_names(surface):
 ])
 def test_investment_and_production_as_first_steps(text, expected):
     assert found(text, dateline="BANGKOK, March 2", published="2026-03-02") == expected
+
+
+def test_capital_markets_are_not_markets_to_enter():
+    text = ("Nissan Motor Co Ltd <NSAN.T> is studying setting up its own finance company to improve access "
+            "to U.S. and European capital markets, a spokesman said.")
+    assert found(text, dateline="TOKYO, April 2") == set()
