@@ -15,7 +15,10 @@ evidence the text gives, strongest first:
    Lynch Canada");
 4. a legal form that belongs to one country: KK, Bhd, Oyj, Plc...;
 5. a Reuters bare ticker (<CMB>: listed in New York), or the dateline for the
-   story's lead company ("CALGARY - Bow Valley Industries Ltd said...").
+   story's lead company ("CALGARY - Bow Valley Industries Ltd said...");
+6. with nothing else, a story datelined in the US: a company it names without
+   any foreign tie is taken as American (wire copy from US bureaus is mostly
+   about US companies; foreign ones come with a ticker, a nationality or a seat).
 
 The places of kind 1 are also returned as seats, so the extractor does not
 take them for target markets. Hints are data (data/home_hints.csv).
@@ -156,6 +159,9 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
         if dateline and name == lead and name in companies.corporate and name not in known_companies() \
                 and not any(_ends_with_place(alias, year) for alias in company.aliases):
             note(name, 5, dateline, "the story's lead company, by its dateline")
+        if dateline == "US" and name not in known_companies() \
+                and not any(_ends_with_place(alias, year) for alias in company.aliases):
+            note(name, 6, "US", "no other evidence, in a story from the US")
     for name, home in known_homes().items():  # the known list's homes, for names this text uses
         if name in companies.companies:
             note(name, 2, home, "known company")

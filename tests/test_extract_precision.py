@@ -156,3 +156,11 @@ def test_capital_markets_are_not_markets_to_enter():
     text = ("Nissan Motor Co Ltd <NSAN.T> is studying setting up its own finance company to improve access "
             "to U.S. and European capital markets, a spokesman said.")
     assert found(text, dateline="TOKYO, April 2") == set()
+
+
+def test_in_a_us_story_a_company_with_no_foreign_tie_is_american():
+    text = "Carteret Savings Bank said it has opened a retail banking office in Vienna, Va."
+    assert found(text, dateline="MORRISTOWN, N.J., March 20") == set()
+    # the same words from a foreign bureau, or with a nationality given, stay statements
+    assert found(text.replace("Carteret", "Japan's Carteret"), dateline="MORRISTOWN, N.J., March 20") == {
+        ("Carteret Savings Bank", "US", "entered")}
