@@ -188,15 +188,18 @@ class CompanyIndex:
     def build(cls, text: str, title: str | None = None) -> "CompanyIndex":
         """Find the companies named in a document's text (and its title)."""
         index = cls()
-        for pattern in (TICKER_NAME, BRACKETED, SUFFIX_NAME):
-            for m in pattern.finditer(text):
-                surface = m.group(1)
-                if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
-                    continue  # a ticker
-                name = index.add(_trim_leading(surface), m.start(1), corporate=True)
-                form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
-                if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
-                    index.legal_forms.setdefault(name, set()).add(form.group(1))
+        # shorter names first, so "Sharp Corp" is Sharp and "Sharp Appliances (Thailand)" one of its units
+        # whichever the text names first (short forms are taken by the first company that claims them)
+        found = [(len(m.group(1).split()), i, m.start(1), pattern, m)
+                 for i, pattern in enumerate((TICKER_NAME, BRACKETED, SUFFIX_NAME)) for m in pattern.finditer(text)]
+        for *_, pattern, m in sorted(found, key=lambda f: f[:3]):
+            surface = m.group(1)
+            if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
+                continue  # a ticker
+            name = index.add(_trim_leading(surface), m.start(1), corporate=True)
+            form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
+            if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
+                index.legal_forms.setdefault(name, set()).add(form.group(1))
         for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():

@@ -286,6 +286,8 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
     parts = [p.strip() for p in str(dateline).split(",")]
     if len(parts) > 1 and re.fullmatch(r"[A-Z]{2}", parts[1]) and f"US-{parts[1]}" in markets():
         return "US"  # "HORSHAM, PA, March 23": a postal state code, trusted in a dateline only
+    if len(parts) > 1 and re.fullmatch(r"[A-Z][A-Za-z.]{1,5}", parts[1]):
+        parts[1] = parts[1].title() + ("" if parts[1].endswith(".") else ".")  # "MILWAUKEE, WIS." / "Fla"
     place = ", ".join(parts[:2])  # "NEWMARKET, N.H., March 12"
     found = find_markets(place, year, shouting=True)
     return country_of(found[0].code) if found else None

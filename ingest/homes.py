@@ -182,8 +182,8 @@ def _seat_span(place: MarketMention, places: list[MarketMention], text: str) -> 
 
 def _ends_with_place(alias: str, year: int | None) -> bool:
     """"Hyundai Motor America", "Merrill Lynch Canada": a local unit, whose story's dateline says nothing of the parent."""
-    found = find_markets(alias, year)
-    return bool(found) and found[-1].end == len(alias) and found[-1].start > 0
+    found = find_markets(alias, year)  # a country or region ("First Wisconsin" is a bank, not a unit)
+    return bool(found) and found[-1].end == len(alias) and found[-1].start > 0 and "-" not in found[-1].code
 
 
 def _name_country(name: str, year: int | None) -> str | None:

@@ -164,3 +164,15 @@ def test_in_a_us_story_a_company_with_no_foreign_tie_is_american():
     # the same words from a foreign bureau, or with a nationality given, stay statements
     assert found(text.replace("Carteret", "Japan's Carteret"), dateline="MORRISTOWN, N.J., March 20") == {
         ("Carteret Savings Bank", "US", "entered")}
+
+
+@pytest.mark.parametrize("dateline", ["MILWAUKEE, WIS., March 3", "PITTSBURGH, March 3", "BOCA RATON, Fla, March 2"])
+def test_datelines_in_capitals_and_us_cities_place_the_story(dateline):
+    text = "Tower Industries Inc said it will close its plant in Dayton, Tenn., by March 1, 1988."
+    assert found(text, dateline=dateline) == set()  # a US company closing a US plant
+
+
+def test_a_unit_named_after_its_parent_comes_after_the_parent_whatever_the_order():
+    text = ("<Kestrel Appliances (Thailand) Ltd> will make ovens. Kestrel Corp will set up a subsidiary in "
+            "Thailand to make microwave ovens, a company spokesman said.")
+    assert ("Kestrel", "TH", "plans") in found(text, dateline="TOKYO, April 8")
