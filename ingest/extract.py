@@ -54,6 +54,8 @@ COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as)\s*(?:the\s+)?)+$"
     r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
 )
+NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
+                         r"this|that|[\w-]+'s|[\w-]+’s)\s+$", re.IGNORECASE)
 FINANCIAL_MARKETS = re.compile(
     r"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:capital|money|bond|credit|debt|equity|stock|gilt|"
     r"financial|currency|interbank|futures|options|commercial\s+paper)\s+markets?\b")
@@ -161,6 +163,9 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if not picked:
             continue
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
+        if re.match(r"(?:market|offer|exports?)\b", text[action.start:action.end], re.IGNORECASE) and NOUN_BEFORE.search(
+                text, max(sentence.start, action.start - 20), action.start):
+            continue  # "its home market and in Europe", "the parent company's exports to the U.S.": nouns, not verbs
         if PLURAL_SUBJECT.search(text, max(sentence.start, action.start - 60), action.start):
             continue  # "encourage more metal traders to set up shop here": their move, not a company's
         possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
@@ -250,6 +255,9 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         between = text[frame.end:action.start]
         if re.search(r"\bnot\b|\bnever\b", between) and frame.cue.stance in ("plans", "considering"):
             return "no_plans"
+        if frame.cue.stance == "plans" and re.search(r"\b(?:may|might|could)\s+(?:be\s+|have\s+)?$",
+                                                      text[max(0, frame.start - 16):frame.start], re.IGNORECASE):
+            return "considering"  # "may be looking to break into": a plan only maybe
         if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
             return "considering"  # "the option can be exercised ... and would mark its entry": if, not when
         return frame.cue.stance

@@ -176,3 +176,13 @@ def test_a_unit_named_after_its_parent_comes_after_the_parent_whatever_the_order
     text = ("<Kestrel Appliances (Thailand) Ltd> will make ovens. Kestrel Corp will set up a subsidiary in "
             "Thailand to make microwave ovens, a company spokesman said.")
     assert ("Kestrel", "TH", "plans") in found(text, dateline="TOKYO, April 8")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Volkswagen is expected to fare very well both in its home market and in Europe.", set()),
+    ("Toshiba Corp said the affair would not hurt the parent company's exports to the U.S.", set()),
+    ("Analysts said Sterling Retail Inc may be looking to break into the Texas market.",
+     {("Sterling Retail", "US-TX", "considering")}),
+])
+def test_nouns_that_look_like_entry_verbs_and_maybe_plans(text, expected):
+    assert found(text, dateline="LONDON, June 1") == expected
