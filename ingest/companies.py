@@ -6,13 +6,12 @@ extractor can pick the subject of a cue ("Xiaomi plans to...").
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from .cues import find_phrases
+from .datafiles import data_rows
 from .markets import find_markets
 
 LEGAL_SUFFIXES = (
@@ -60,10 +59,8 @@ SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Japanese. The Co
 @lru_cache(maxsize=1)
 def known_companies() -> dict[str, str]:
     """alias -> canonical name, from data/companies.csv."""
-    text = resources.files("ingest").joinpath("data", "companies.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
     out: dict[str, str] = {}
-    for row in rows:
+    for row in data_rows("companies.csv"):
         out[row["name"]] = row["name"]
         for alias in filter(None, (row["aliases"] or "").split("|")):
             out[alias] = row["name"]
@@ -73,9 +70,7 @@ def known_companies() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def known_homes() -> dict[str, str]:
     """canonical name -> home country, from the home column of data/companies.csv."""
-    text = resources.files("ingest").joinpath("data", "companies.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
-    return {row["name"]: row["home"] for row in rows if row.get("home")}
+    return {row["name"]: row["home"] for row in data_rows("companies.csv") if row.get("home")}
 
 
 def canonical_name(name: str) -> str:
@@ -286,8 +281,7 @@ def _trim_leading(surface: str) -> str:
 @lru_cache(maxsize=1)
 def _institutions() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(words, last words, names) from data/not_companies.csv."""
-    text = resources.files("ingest").joinpath("data", "not_companies.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#")))
+    rows = data_rows("not_companies.csv")
     pick = lambda kind: frozenset(r["value"].lower() for r in rows if r["kind"] == kind)  # noqa: E731
     return pick("word"), pick("last"), pick("name")
 

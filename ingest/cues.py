@@ -6,11 +6,11 @@ positions and blocking contexts; `data/speech.csv` reporting verbs;
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from .datafiles import data_rows
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,6 @@ class Cue:
     stance: str  # the stance the cue gives, or ""
     pattern: str  # the source pattern, shown by --explain
     regex: re.Pattern[str]
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("ingest").joinpath("data", name).read_text(encoding="utf-8")
-    return list(csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#")))
 
 
 def compile_phrase(pattern: str) -> re.Pattern[str]:
@@ -211,18 +206,18 @@ def event_cue_matches(text: str) -> list[tuple[Cue, re.Match[str]]]:
 
 @lru_cache(maxsize=1)
 def stance_cues() -> tuple[Cue, ...]:
-    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in _rows("cues.csv"))
+    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in data_rows("cues.csv"))
 
 
 @lru_cache(maxsize=1)
 def event_cues() -> tuple[Cue, ...]:
-    return tuple(Cue(r["kind"], "", r["pattern"], compile_phrase(r["pattern"])) for r in _rows("event_cues.csv"))
+    return tuple(Cue(r["kind"], "", r["pattern"], compile_phrase(r["pattern"])) for r in data_rows("event_cues.csv"))
 
 
 @lru_cache(maxsize=1)
 def speech() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for r in _rows("speech.csv"):
+    for r in data_rows("speech.csv"):
         out.setdefault(r["kind"], []).extend(p.strip() for p in r["pattern"].split("|"))
     return out
 

@@ -25,13 +25,12 @@ take them for target markets. Hints are data (data/home_hints.csv).
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes
+from .datafiles import data_rows
 from .markets import MarketMention, country_of, find_markets, markets
 
 
@@ -52,10 +51,8 @@ class Homes:
 
 @lru_cache(maxsize=1)
 def _hints() -> dict[str, dict[str, str]]:
-    text = resources.files("ingest").joinpath("data", "home_hints.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
     out: dict[str, dict[str, str]] = {}
-    for row in rows:
+    for row in data_rows("home_hints.csv"):
         out.setdefault(row["kind"], {})[row["value"]] = row["code"] or ""
     return out
 

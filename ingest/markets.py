@@ -5,11 +5,11 @@ spec's code: an ISO 3166-1 country, an ISO 3166-2 subdivision or a region.
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from .datafiles import data_rows
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,11 @@ class MarketMention:
     adjective: bool = False  # "German" rather than "Germany": a market only before market nouns
 
 
-def _data_rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("ingest").joinpath("data", name).read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return list(csv.DictReader(lines))
-
-
 @lru_cache(maxsize=1)
 def markets() -> dict[str, Market]:
     """Every known market by code."""
     out = {}
-    for row in _data_rows("markets.csv"):
+    for row in data_rows("markets.csv"):
         out[row["code"]] = Market(row["code"], row["name"], row["kind"], row["parent"] or None,
                                   tuple(row["regions"].split()))
     return out
@@ -64,7 +58,7 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
     for m in known.values():
         if m.code != "global":
             add(m.name, m.code)
-    for row in _data_rows("market_aliases.csv"):
+    for row in data_rows("market_aliases.csv"):
         if row["code"] not in known:
             raise ValueError(f"market_aliases.csv: unknown market code {row['code']!r} for {row['alias']!r}")
         add(row["alias"], row["code"], int(row["until"]) if row["until"] else None)
@@ -156,7 +150,7 @@ def find_markets(text: str, year: int | None = None, shouting: bool = False) -> 
 def _abbreviations() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str]]:
     """State and province abbreviations ("Tenn."), a pattern for ", Tenn." after a known place and
     one for an unknown town before it ("Newmarket, N.H.")."""
-    table = {r["abbreviation"]: r["code"] for r in _data_rows("subdivision_abbreviations.csv")}
+    table = {r["abbreviation"]: r["code"] for r in data_rows("subdivision_abbreviations.csv")}
     names = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
     after_comma = re.compile(rf",\s*({names})(?![\w])")
     town = re.compile(rf"(?<![\w.])(?:[A-Z][\w'-]*\.?\s+){{0,2}}[A-Z][\w'-]+,\s*({names})(?![\w])")
