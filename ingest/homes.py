@@ -26,6 +26,7 @@ take them for target markets. Hints are data (data/home_hints.csv).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -95,7 +96,6 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
         if code and code in markets() and markets()[code].kind != "region":
             found.setdefault(company, {}).setdefault(tier, (country_of(code), rule))
 
-    from bisect import bisect_left
     for m in companies.mentions:
         if not m.company:
             continue
@@ -105,18 +105,16 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
             gap = text[m.end:place.start]
             if len(gap) > 40:
                 break
-            after = text[place.end:place.end + 60]
-            if pats["place_apposition"].fullmatch(gap) and not place.adjective and \
-                    re.match(r"\s*[,.;]", text[_seat_span(place, places, text)[1]:]):
+            span = _seat_span(place, places, text)  # "Perth, Western Australia", "North Sydney, Australia"
+            after = text[span[1]:span[1] + 60]
+            if pats["place_apposition"].fullmatch(gap) and not place.adjective and re.match(r"\s*[,.;]", after):
                 note(m.company, 1, place.code, "place after name")  # "Yokohama Rubber Co Ltd, Tokyo, Japan, to..."
-                homes.seats.append(_seat_span(place, places, text))
+                homes.seats.append(span)
                 break
             if pats["of_place"].fullmatch(gap) and not place.adjective:
                 note(m.company, 1, place.code, "of place")
-                homes.seats.append(_seat_span(place, places, text))
+                homes.seats.append(span)
                 break
-            span = _seat_span(place, places, text)  # "a North Sydney, Australia, investment group"
-            after = text[span[1]:span[1] + 60]
             if pats["apposition"].fullmatch(gap) and (
                     pats["possessive_after"].match(after) or pats["descriptor_after"].match(after)):
                 note(m.company, 1, place.code, "apposition")
