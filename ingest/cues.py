@@ -148,14 +148,27 @@ class _Gated:
     cue: Cue
     literals: tuple[str, ...] | None  # None: always run the regex
 
+    def may_match(self, folded: str) -> bool:
+        """False when none of the cue's required literals is in the folded text (the regex cannot match)."""
+        return self.literals is None or any(lit in folded for lit in self.literals)
 
-@lru_cache(maxsize=1)
-def _gated_stance_cues() -> tuple[_Gated, ...]:
+
+def _gated(cues: tuple[Cue, ...]) -> tuple[_Gated, ...]:
     out = []
-    for cue in stance_cues():
+    for cue in cues:
         lits = required_literals(cue.regex.pattern, cue.regex.flags)
         out.append(_Gated(cue, tuple(sorted(lits, key=len)) if lits else None))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _gated_stance_cues() -> tuple[_Gated, ...]:
+    return _gated(stance_cues())
+
+
+@lru_cache(maxsize=1)
+def _gated_event_cues() -> tuple[_Gated, ...]:
+    return _gated(event_cues())
 
 
 def find_cues(text: str) -> list[tuple[Cue, int, int]]:
@@ -164,25 +177,8 @@ def find_cues(text: str) -> list[tuple[Cue, int, int]]:
     the same order, but a cue whose required literals (see `required_literals`) are all absent from
     the text is not run."""
     folded = fold(text)
-    out: list[tuple[Cue, int, int]] = []
-    for g in _gated_stance_cues():
-        if g.literals is not None:
-            for lit in g.literals:
-                if lit in folded:
-                    break
-            else:
-                continue
-        out.extend((g.cue, m.start(), m.end()) for m in g.cue.regex.finditer(text))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _gated_event_cues() -> tuple[_Gated, ...]:
-    out = []
-    for cue in event_cues():
-        lits = required_literals(cue.regex.pattern, cue.regex.flags)
-        out.append(_Gated(cue, tuple(sorted(lits, key=len)) if lits else None))
-    return tuple(out)
+    return [(g.cue, m.start(), m.end()) for g in _gated_stance_cues() if g.may_match(folded)
+            for m in g.cue.regex.finditer(text)]
 
 
 def event_cue_matches(text: str) -> list[tuple[Cue, re.Match[str]]]:
@@ -192,13 +188,7 @@ def event_cue_matches(text: str) -> list[tuple[Cue, re.Match[str]]]:
     folded = fold(text)
     out: list[tuple[Cue, re.Match[str]]] = []
     for g in _gated_event_cues():
-        if g.literals is not None:
-            for lit in g.literals:
-                if lit in folded:
-                    break
-            else:
-                continue
-        m = g.cue.regex.search(text)
+        m = g.cue.regex.search(text) if g.may_match(folded) else None
         if m:
             out.append((g.cue, m))
     return out
