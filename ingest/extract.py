@@ -13,7 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from .companies import CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, event_cues, find_cues, stance_cues
+from .cues import Cue, event_cue_matches, find_cues
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -33,9 +33,11 @@ ATTRIBUTIVE = re.compile(
     r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
     r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
+# words that make "X market" a financial market ("capital markets"), never one a company enters
+FINANCE_WORDS = "capital|money|bond|credit|debt|equity|stock|gilt|financial|currency|interbank|futures|options"
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
-    r"(?:(?:(?!(?:capital|money|bond|credit|debt|equity|stock|gilt|financial|currency|interbank|futures|options)\b)"
+    rf"(?:(?:(?!(?:{FINANCE_WORDS})\b)"
     r"[a-z][\w-]*\s+){0,3}?markets?\b|"  # "the Japanese securities market", not "European capital markets"
     r"market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
     r"operations|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture)\b"
@@ -57,8 +59,7 @@ COORDINATION = re.compile(
 NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
                          r"this|that|[\w-]+'s|[\w-]+’s)\s+$", re.IGNORECASE)
 FINANCIAL_MARKETS = re.compile(
-    r"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:capital|money|bond|credit|debt|equity|stock|gilt|"
-    r"financial|currency|interbank|futures|options|commercial\s+paper)\s+markets?\b")
+    rf"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:{FINANCE_WORDS}|commercial\s+paper)\s+markets?\b")
 CONDITIONAL = re.compile(r"\b(?:option|options|if|unless|proposal|proposed|possible|possibility|could|might)\b", re.IGNORECASE)
 PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
 SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
