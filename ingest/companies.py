@@ -223,6 +223,7 @@ class CompanyIndex:
             if person_like[surface]:
                 continue
             index.add(_trim_leading(surface), m.start(1))
+        _add_brand_names(index, text, title)
         index._find_mentions(text)
         return index
 
@@ -241,6 +242,94 @@ class CompanyIndex:
         for m in pattern.finditer(text):
             surface = re.sub(r"\s+", " ", m.group(1))
             self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
+
+
+# A brand-style name: capitalized words, digits after the first ("Forever 21"), "&" and "+" ("H&M", "Disney+").
+_BRAND = r"[A-Z][\w&+'’.-]*[\w+]|[A-Z]"
+_BRAND_NAME = rf"(?:{_BRAND})(?:\s+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"
+
+
+@lru_cache(maxsize=1)
+def brand_patterns() -> tuple[re.Pattern[str], ...]:
+    """Where a name without a legal form shows it is a company: after a company noun ("battery maker
+    CATL"), before an apposition that names one ("Revolut, the British fintech giant,"), and as the
+    subject of a verb companies are subjects of ("Deliveroo has pulled out")."""
+    from .cues import speech
+
+    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
+    after_noun = re.compile(rf"(?<![\w-])(?:{nouns})s?\s+({_BRAND_NAME})")
+    apposition = re.compile(
+        rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?(?:{nouns})\b")
+    verbs = "|".join(sorted(speech()["verb"], key=len, reverse=True))
+    subject = re.compile(
+        rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
+        rf"recently|previously|officially|formally|first)\s+)*(?:{verbs}|plans|planned|intends|aims|wants|hopes|launched|"
+        rf"opened|entered|exited|left|quit|withdrew|pulled|began|started|expanded|announces|launches|opens|enters|"
+        rf"exits|leaves|quits|withdraws|pulls|expands|arrives|arrived|debuts|debuted|is\s+(?:set|due|expected|planning|"
+        rf"preparing|looking|considering|exploring|entering|launching|leaving|exiting|withdrawing|pulling|closing)|"
+        rf"will\s+\w+|has\s+\w+ed)\b")
+    place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
+    return after_noun, apposition, subject, place_owned
+
+
+def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> None:
+    """Register companies written without a legal form, ticker or known name, from the places a name
+    stands as a company (brand_patterns); a common word, a place or a person is not one."""
+    after_noun, apposition, subject, place_owned = brand_patterns()
+    person_like: dict[str, bool] = {}
+    for rule, pattern in (("after_noun", after_noun), ("apposition", apposition), ("subject", subject),
+                          ("place_owned", place_owned)):
+        for m in pattern.finditer(text):
+            group = m.lastindex or 1
+            if rule == "place_owned":  # "Japan's Nissan": a country's company
+                owner = find_markets(m.group(1))
+                if not owner or owner[0].alias != m.group(1) or owner[0].adjective:
+                    continue
+            surface = _trim_leading(m.group(group))
+            surface = re.sub(r"(?:\s+(?:[A-Z][a-z]+day|" + "|".join(FUNCTION_WORDS_AFTER) + r"))+$", "", surface)
+            if not surface or surface in index.alias_to_name or surface in index.institutions:
+                continue
+            words = surface.split()
+            if words[0] in NOT_NAMES or _common_word(surface, text) or any(
+                    re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words):
+                continue  # "Minister Jason Clare": a person with a title
+            if rule == "subject" and _sentence_initial(text, m.start(group)) and not _named_elsewhere(surface, text, title):
+                continue  # "Operations in Russia have...": a capital only because a sentence starts there
+            if surface not in person_like:
+                person_like[surface] = _looks_like_person(surface, text) or _titled_person(surface, text)
+            if person_like[surface]:
+                continue
+            index.add(surface, m.start(group))
+
+
+FUNCTION_WORDS_AFTER = ("On", "In", "At", "For", "The", "This", "Last", "Next")
+
+
+def _common_word(surface: str, text: str) -> bool:
+    """A one-word 'name' that the text also writes in lower case ("Services", "Operations")."""
+    if " " in surface or not surface[1:].islower():
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(surface.lower())}(?![\w-])", text) is not None
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start]
+    return start == 0 or bool(re.search(r"(?:^|[.!?:\n]['\"”’)]?)\s*$", before)) or text[start - 1] in "\n“\"‘'"
+
+
+def _named_elsewhere(surface: str, text: str, title: str | None) -> bool:
+    """The name also stands inside a sentence, or in the title: a proper name, not a sentence opener."""
+    if title and re.search(rf"(?<![\w-]){re.escape(surface)}(?![\w])", title):
+        return True
+    return any(not _sentence_initial(text, m.start())
+               for m in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w])", text))
+
+
+def _titled_person(surface: str, text: str) -> bool:
+    """A name written after Mr/Ms/Dr or as a first-and-last name whose last word stands alone later."""
+    if re.search(rf"\b(?:Mr|Mrs|Ms|Dr|Sir|Madam)\.?\s+{re.escape(surface)}\b", text):
+        return True
+    return False
 
 
 SUBSIDIARY_WORDS = frozenset("International Holdings Group Overseas Europe Asia America Americas Pacific".split())

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .companies import CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues
+from .cues import Cue, event_cue_matches, find_cues, speech
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -110,9 +111,7 @@ def extract(doc: Document) -> Extraction:
             paragraph_speaker.setdefault(sentence.paragraph, attribution)
         found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx)
         statements.extend(found)
-        subject = _subject_company(sentence, sentence.end, companies, None)
-        if subject:
-            focus = subject
+        focus = _sentence_subject(sentence, companies, text) or focus
     return Extraction(
         document=doc,
         statements=_dedupe(statements),
@@ -496,10 +495,39 @@ def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, d
     return best.company if best else default
 
 
+NOT_SUBJECT_BEFORE = re.compile(
+    r"(?:\b(?:like|such\s+as|including|than|with|from|to|of|for|against|by|as|rival|rivals|competitor|competitors|"
+    r"unlike|versus|vs\.?|and|or|at|in|on|into|over|behind|after|before)|,)\s+(?:the\s+|a\s+|its\s+)?(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE)
+
+
+def _sentence_subject(sentence: Sentence, companies: CompanyIndex, text: str) -> str | None:
+    """The company a sentence is about: its first company mention that is not inside a phrase after a
+    preposition or a rival's mention ("like BYD", "rival Grab"); "it" in the next sentence refers to it."""
+    for m in companies.mentions_between(sentence.start, sentence.end):
+        if not m.company:
+            return None  # an institution is the subject
+        before = text[sentence.start:m.start]
+        if before.strip() and NOT_SUBJECT_BEFORE.search(before) and not re.fullmatch(
+                r"\W*(?:[A-Z][\w-]*\s+){0,4}", before):
+            continue
+        return m.company
+    return None
+
+
 def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
     """True when the words right before the cue are a pronoun or 'the company' (refer back)."""
-    before = text[max(sentence.start, cue_start - 40):cue_start]
-    return bool(re.search(r"\b(?:it|we|they|the (?:company|group|firm|bank|automaker|carmaker|maker|retailer|chain|brand))\s+(?:[a-z]+\s+){0,3}$", before, re.IGNORECASE))
+    before = text[max(sentence.start, cue_start - 70):cue_start]
+    return _reference_regex().search(before) is not None
+
+
+@lru_cache(maxsize=1)
+def _reference_regex() -> re.Pattern[str]:
+    """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
+    right before a cue (with up to three words between): words that refer back to a company."""
+    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:it|we|they|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+                      rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
 
 def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | None:
