@@ -260,14 +260,13 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?(?:{nouns})\b")
-    verbs = "|".join(sorted(speech()["verb"], key=len, reverse=True))
+    from .grammar import inflect, predicate_lemmas
+
+    forms = sorted({f for lemma in predicate_lemmas() for f in inflect(lemma).values()}, key=len, reverse=True)
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
-        rf"recently|previously|officially|formally|first)\s+)*(?:{verbs}|plans|planned|intends|aims|wants|hopes|launched|"
-        rf"opened|entered|exited|left|quit|withdrew|pulled|began|started|expanded|announces|launches|opens|enters|"
-        rf"exits|leaves|quits|withdraws|pulls|expands|arrives|arrived|debuts|debuted|is\s+(?:set|due|expected|planning|"
-        rf"preparing|looking|considering|exploring|entering|launching|leaving|exiting|withdrawing|pulling|closing)|"
-        rf"will\s+\w+|has\s+\w+ed)\b")
+        rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:{'|'.join(forms)}|announced|announces|"
+        rf"plans|planned|intends|aims|wants|hopes|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en))\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     return after_noun, apposition, subject, place_owned
 
@@ -297,7 +296,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
                 person_like[surface] = _looks_like_person(surface, text) or _titled_person(surface, text)
-            if person_like[surface]:
+            if person_like[surface] or _surname(surface, text):
                 continue
             index.add(surface, m.start(group))
 
@@ -323,6 +322,18 @@ def _named_elsewhere(surface: str, text: str, title: str | None) -> bool:
         return True
     return any(not _sentence_initial(text, m.start())
                for m in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w])", text))
+
+
+def _surname(surface: str, text: str) -> bool:
+    """A single word the text also writes after a first name ("Rob Shuter" ... "Shuter said"): a person."""
+    if " " in surface:
+        return False
+    for m in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surface)}\b(?!\s+[A-Z])", text):
+        first = m.group(1)
+        if first not in NOT_NAMES and not find_markets(first) and not re.fullmatch(BUSINESS_WORDS, first) \
+                and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:said|says|told|added|wrote))", text):
+            return True
+    return False
 
 
 def _titled_person(surface: str, text: str) -> bool:

@@ -196,7 +196,11 @@ def event_cue_matches(text: str) -> list[tuple[Cue, re.Match[str]]]:
 
 @lru_cache(maxsize=1)
 def stance_cues() -> tuple[Cue, ...]:
-    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in data_rows("cues.csv"))
+    """data/cues.csv's frames, actions and blocks, then the entry and exit predicates generated from lemmas."""
+    from .grammar import predicate_rows
+
+    rows = (*data_rows("cues.csv"), *predicate_rows())
+    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in rows)
 
 
 @lru_cache(maxsize=1)

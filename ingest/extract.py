@@ -27,6 +27,7 @@ MAX_SCOPE = 120  # characters after an action in which its markets may stand
 CLAUSE_BREAK = re.compile(
     r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s"
     r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
+    r"|\b(?:to\s+)?(?:focus|focusing|concentrate|concentrating)\s+(?:solely\s+|more\s+|only\s+)?on\b"
 )
 ATTRIBUTIVE = re.compile(
     r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?i:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"

@@ -1,0 +1,103 @@
+"""Entry and exit predicates generated from lemmas (data/predicates.csv), in every inflection.
+
+A row names a lemma ("sell"), what may stand before the market ("its electric trucks") and the
+prepositions that introduce it ("in"); `predicate_cues()` writes the forms (sell, sells, sold,
+selling), so a rule learned for one form holds for all. Past forms say the entry happened
+(stance "entered"); base and -ing forms take the stance of the frame that governs them ("plans to
+sell", "is selling"); the third person ("enters") is news' present of an event that happens now.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .datafiles import data_rows
+
+DETERMINER = r"(?:(?:its|their|his|her|the|a|an|our|some|all|all\s+of\s+its|all\s+its)\s+)?"
+ADVERB = r"(?:(?:also|fully|officially|formally|commercially|quietly|finally|successfully|completely|now|then|gradually|eventually|temporarily|permanently|effectively)\s+)?"
+
+
+@lru_cache(maxsize=None)
+def _irregular() -> dict[str, dict[str, str]]:
+    return {r["lemma"]: r for r in data_rows("irregular_verbs.csv")}
+
+
+def inflect(lemma: str) -> dict[str, str]:
+    """The forms of a verb: base, third (3rd person singular), past, participle, ing."""
+    irregular = _irregular().get(lemma, {})
+    if re.search(r"(?:s|sh|ch|x|z|o)$", lemma):
+        third = lemma + "es"
+    elif re.search(r"[^aeiou]y$", lemma):
+        third = lemma[:-1] + "ies"
+    else:
+        third = lemma + "s"
+    if lemma.endswith("e"):
+        past, ing = lemma + "d", lemma[:-1] + "ing"
+    elif re.search(r"[^aeiou]y$", lemma):
+        past, ing = lemma[:-1] + "ied", lemma + "ing"
+    else:
+        past, ing = lemma + "ed", lemma + "ing"
+    return {
+        "base": lemma,
+        "third": third,
+        "past": irregular.get("past") or past,
+        "participle": irregular.get("participle") or irregular.get("past") or past,
+        "ing": irregular.get("ing") or ing,
+    }
+
+
+@lru_cache(maxsize=1)
+def noun_classes() -> dict[str, str]:
+    """kind -> regex alternation of data/predicate_nouns.csv."""
+    return {r["kind"]: "|".join(sorted(r["words"].split("|"), key=len, reverse=True))
+            for r in data_rows("predicate_nouns.csv")}
+
+
+def _between(spec: str) -> str:
+    """The words allowed between a verb and its preposition, as a pattern ending in a space."""
+    nouns = noun_classes()
+    if not spec:
+        return ""
+    if spec == "object":  # up to four words, none a clause break or another preposition of place
+        return r"(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
+    if spec in nouns:
+        return rf"{DETERMINER}(?:[\w'’-]+ ){{0,3}}?(?:{nouns[spec]}) "
+    return rf"{DETERMINER}{spec} "
+
+
+def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> str:
+    direct = "" in preps
+    named = [p for p in preps if p]
+    tail = ""
+    if named:
+        tail = "(?:" + "|".join(named) + ")"
+        if direct:
+            tail = f"(?:{tail} )?"
+    head = verb_form + (f" {particle}" if particle else "")
+    return f"{head} {between}{tail}".rstrip() if not direct or named else f"{head} {between}".rstrip()
+
+
+@lru_cache(maxsize=1)
+def predicate_rows() -> tuple[dict[str, str], ...]:
+    """data/predicates.csv as rows of (kind, stance, pattern), one per verb form group."""
+    out = []
+    for r in data_rows("predicates.csv"):
+        lemma, _, particle = r["verb"].partition(" ")
+        forms = inflect(lemma)
+        between = _between(r["between"] or "")
+        preps = (r["prep"] or "").split("|")
+        if r.get("voice") == "passive":
+            aux = r"(?:was|were|is|are|be|been|being|has been|had been|have been|got|gets|get) " + ADVERB
+            out.append({"kind": r["kind"], "stance": "", "pattern": aux + _phrase(forms["participle"], particle, between, preps)})
+            continue
+        groups = [("", {forms["base"], forms["ing"]}), ("entered", {forms["past"], forms["participle"], forms["third"]})]
+        for stance, surfaces in groups:
+            alternation = "(?:" + "|".join(sorted(surfaces, key=len, reverse=True)) + ")"
+            stance = stance if r["kind"] == "entry" else ""
+            out.append({"kind": r["kind"], "stance": stance, "pattern": _phrase(alternation, particle, between, preps)})
+    return tuple(out)
+
+
+def predicate_lemmas() -> tuple[str, ...]:
+    """The first word of every predicate's verb ("pull" of "pull out")."""
+    return tuple(dict.fromkeys(r["verb"].split()[0] for r in data_rows("predicates.csv")))
