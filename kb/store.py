@@ -19,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from ingest.dates import timex_fields
-from ingest.fingerprint import canonical_url, normalized_text_hash
+from ingest.fingerprint import canonical_url, normalized_text_hash, safe_url
 from ingest.records import Document, Event, Extraction, Statement
 
 from .schema import DATE_COLUMNS, TABLES, defer_fts, restore_fts
@@ -71,7 +71,7 @@ def fingerprint(extraction: Extraction) -> tuple[str | None, str]:
     """
     if extraction.text_hash is None:
         doc = extraction.document
-        extraction.canonical_url = canonical_url(doc.url)
+        extraction.canonical_url = canonical_url(safe_url(doc.url))
         extraction.text_hash = normalized_text_hash(doc.text)
     return extraction.canonical_url, extraction.text_hash
 
@@ -108,7 +108,7 @@ def document_values(extraction: Extraction, n_statements: int, n_events: int) ->
     doc = extraction.document
     url, text_hash = fingerprint(extraction)
     return (
-        doc.id, doc.path, doc.name, doc.format, doc.title, doc.url, doc.publisher, doc.author, doc.published,
+        doc.id, doc.path, doc.name, doc.format, doc.title, safe_url(doc.url), doc.publisher, doc.author, doc.published,
         _date_values(doc.published)[3], doc.content_hash, doc.text,
         _json_meta(doc.meta) if doc.meta else None,
         n_statements, n_events, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -25,7 +25,7 @@ from typing import Any
 
 import feedparser
 
-from ..fingerprint import canonical_url
+from ..fingerprint import canonical_url, safe_url
 from ..records import Document, ReadError
 from .common import html_to_text, iso_day, normalize_paragraphs, short_hash
 
@@ -52,7 +52,7 @@ def read(path: Path, data: bytes) -> list[Document]:
         text, source = _entry_text(entry)
         if not text:
             continue
-        link = _clean(entry.get("link"))
+        link = safe_url(entry.get("link"))  # http(s) only: never a javascript: link
         key = _clean(entry.get("id")) or canonical_url(link) or f"{entry.get('title')}|{entry.get('published')}"
         doc_id = f"feed-{short_hash(key)}"
         if doc_id in seen:

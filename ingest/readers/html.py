@@ -34,7 +34,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from ..fingerprint import canonical_url, normalized_text_hash
+from ..fingerprint import canonical_url, normalized_text_hash, safe_url
 from ..records import Document, ReadError
 from .common import entity_name, html_to_text, iso_day, short_hash
 
@@ -86,7 +86,7 @@ def read(path: Path, data: bytes) -> list[Document]:
     manifest = _fetched_from(path)
     if manifest.get("url"):
         fields["fetched_url"] = manifest["url"]
-    url = url or manifest.get("final_url") or manifest.get("url")
+    url = url or safe_url(manifest.get("final_url")) or safe_url(manifest.get("url"))
 
     published, published_from = _published(tree, meta_tags, ld)
     if published is None:
@@ -270,21 +270,21 @@ def _htmldate(data: bytes) -> str | None:
 
 def _page_url(tree, meta_tags: dict[str, str], ld: dict[str, Any]) -> str | None:
     og = meta_tags.get("og:url")
-    base = og if og and _absolute(og) else None
+    base = safe_url(og) if og else None
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
         if "canonical" in rel and href:
-            full = urljoin(base, href) if base else href
-            if _absolute(full):
+            full = safe_url(urljoin(base, href) if base else href)
+            if full:
                 return full
     if base:
         return base
     for value in (ld.get("url"), ld.get("mainEntityOfPage")):
         if isinstance(value, dict):
             value = value.get("@id") or value.get("url")
-        if isinstance(value, str) and _absolute(value.strip()):
-            return value.strip()
+        if isinstance(value, str) and safe_url(value):
+            return safe_url(value)
     return None
 
 

@@ -44,7 +44,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..fingerprint import canonical_url
+from ..fingerprint import canonical_url, safe_url
 from ..records import Document, ReadError
 from .common import PartialReadError, entity_name, html_to_text, iso_day, normalize_paragraphs, short_hash
 
@@ -188,7 +188,7 @@ def _document(path: Path, record: Any, number: int, base_id: str) -> Document:
             raise _BadRecord(f"field {name!r} is not a full date: {value!r}")
         break
 
-    url = _string(_first(record, URL_FIELDS))
+    url = safe_url(_first(record, URL_FIELDS))  # http(s) only: never a javascript: link
     record_id = _string(_first(record, ID_FIELDS))
     if record_id:
         doc_id = record_id

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ..dates import parse_publication_date
+from ..fingerprint import safe_url
 from ..records import Document, ReadError
 
 KNOWN_FIELDS = ("id", "title", "url", "publisher", "author", "published")
@@ -80,7 +81,7 @@ def document_from_fields(meta: dict[str, Any], body: str, path: Path, fmt: str, 
         path=str(path),
         text=body,
         title=text_field("title"),
-        url=text_field("url"),
+        url=safe_url(text_field("url")),  # http(s) only: never a javascript: link
         publisher=text_field("publisher"),
         author=text_field("author"),
         published=published,

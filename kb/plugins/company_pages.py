@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
+from ingest.fingerprint import safe_url
+
 
 STANCE_COLORS = {
     "plans": "#1f77b4", "considering": "#9467bd", "no_plans": "#8c8c8c",
@@ -120,6 +122,7 @@ async def company_page(datasette, request):
     by_claim = defaultdict(list)
     for s in sources:
         s["document_url"] = datasette.urls.row(db.name, "documents", tilde_encode(s["document_id"]))
+        s["link"] = safe_url(s["url"])  # a link only to http(s): a stored javascript: URL is never clickable
         by_claim[s["claim_id"]].append(s)
     for c in claims:
         c["sources_list"] = by_claim.get(c["id"], [])
