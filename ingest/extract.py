@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .companies import CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues, speech
+from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -85,6 +85,18 @@ class Context:
     year: int | None
     here: str | None = None  # the dateline's market, which "here" refers to
     homes: Homes | None = None  # where companies are based (their home market is not entered)
+
+    def country_before(self, offset: int) -> str | None:
+        """The country named last before `offset` (within COUNTRY_REFERENCE_SPAN characters): what
+        "the country" and "there" refer to."""
+        if not hasattr(self, "_countries"):
+            self._countries = [(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
+                               if len(country_of(m.code) or "") == 2]
+            self._country_ends = [end for end, _ in self._countries]
+        i = bisect_left(self._country_ends, offset)
+        if i and offset - self._countries[i - 1][0] <= COUNTRY_REFERENCE_SPAN:
+            return self._countries[i - 1][1]
+        return None
 
     def timexes_between(self, start: int, end: int) -> list[Timex]:
         """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
@@ -308,6 +320,11 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
     if ctx.here:
         for m in re.finditer(r"\bhere\b", sentence.text):
             found.append(MarketMention(m.start(), m.end(), "here", ctx.here, False))
+    for m in COUNTRY_REFERENCE.finditer(sentence.text):  # "will launch in the country", "entered there"
+        code = ctx.country_before(sentence.start + m.start())
+        if code:
+            found.append(MarketMention(m.start(), m.end(), m.group(0), code, False))
+    found.sort(key=lambda f: f.start)
     out = []
     excluded_end = -1
     for m in found:
@@ -416,6 +433,11 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
             code = country_of(code)
         out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))
     return out
+
+
+# "the country", "there": the country named last before, within a few sentences
+COUNTRY_REFERENCE = re.compile(r"\b(?:the\s+country|there)\b(?!\s+(?:is|are|was|were|has|have|had|will|would)\b)")
+COUNTRY_REFERENCE_SPAN = 600
 
 
 PLURAL_SUBJECT = re.compile(
@@ -582,9 +604,34 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
         for t in concrete:  # "On Tuesday, Xiaomi said"
             if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and re.match(r"\s*,", text[t.end:t.end + 2]):
                 return t.value[:10], f"date opening the reporting clause ({t.rule or t.type})", t
+    retold = _retold_on(sentence, ctx)
+    if retold:
+        return retold.value[:10], f"date of a claim retold ({retold.rule or retold.type})", retold
     if ctx.doc.published:
         return ctx.doc.published, "publication date", None
     return None, "no date known", None
+
+
+def _retold_on(sentence: Sentence, ctx: Context) -> Timex | None:
+    """The date of an earlier claim a later article retells: a past date opening the sentence before a
+    reporting verb ("Earlier this year X announced plans...", "In May 2019 the founder said...")."""
+    text = ctx.doc.text
+    for t in ctx.timexes_between(sentence.start, sentence.start + 20):
+        if t.type != "DATE" or not _concrete_or_year(t.value):
+            continue
+        if not re.fullmatch(r"\W*(?:(?:in|on|at|during|by|earlier|early|late|back)\s+)?(?:the\s+)?", text[sentence.start:t.start], re.I):
+            continue
+        value, published = t.value[:10], (ctx.doc.published or "")[:len(t.value[:10])]
+        if not published or value > published or value == published and not re.match(
+                r"(?:earlier|last|previously|before)\b", t.text, re.I):
+            continue  # not before the publication: a target, not when something was said
+        if speech_verb_regex().search(text, t.end, min(sentence.end, t.end + 120)):
+            return t
+    return None
+
+
+def _concrete_or_year(value: str) -> bool:
+    return _concrete(value) or bool(re.fullmatch(r"\d{4}(?:-(?:Q[1-4]|H[12]|SP|SU|FA|WI))?", value))
 
 
 def _concrete(value: str) -> bool:
