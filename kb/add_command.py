@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .fetch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT, fetch_all
+from .fetch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT, MissingPackage, fetch_all
 
 
 @click.command()
@@ -38,8 +38,11 @@ def add(urls: tuple[str, ...], db_path: str, sources: str | None, timeout: float
       kb add https://example.com/feed.rss --db market.db --sources saved/
     """
     folder = Path(sources) if sources else Path(db_path).resolve().parent / "sources"
-    results = fetch_all(urls, folder, timeout=timeout, max_bytes=int(max_mb * 2**20),
-                        max_redirects=DEFAULT_MAX_REDIRECTS)
+    try:
+        results = fetch_all(urls, folder, timeout=timeout, max_bytes=int(max_mb * 2**20),
+                            max_redirects=DEFAULT_MAX_REDIRECTS)
+    except MissingPackage as e:
+        raise click.ClickException(str(e)) from None
     saved: list[Path] = []
     url_of: dict[str, str] = {}
     failed = 0

@@ -23,12 +23,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-import httpx
 
 from ingest.fingerprint import canonical_url
 from ingest.readers.html import SOURCES_MANIFEST
+
+if TYPE_CHECKING:  # imported where used: a broken httpx fails `kb add` alone, not every kb command
+    import httpx
 
 try:
     from importlib.metadata import version as _version
@@ -84,6 +86,20 @@ class FetchError(Exception):
         self.reason = reason
 
 
+class MissingPackage(RuntimeError):
+    """httpx cannot be imported; the message names it and how to install it."""
+
+
+def _httpx():
+    try:
+        import httpx
+    except ImportError as e:
+        raise MissingPackage(
+            f"`kb add` needs the Python package 'httpx', which cannot be imported ({e}); "
+            "install it with `pip install 'httpx>=0.27,<1'` (or reinstall market-entry-kb)") from e
+    return httpx
+
+
 @dataclass
 class Fetched:
     url: str  # as asked for
@@ -124,6 +140,7 @@ def check_url(url: str) -> None:
 
 
 def make_client(timeout: float = DEFAULT_TIMEOUT, max_redirects: int = DEFAULT_MAX_REDIRECTS) -> httpx.Client:
+    httpx = _httpx()
     return httpx.Client(
         follow_redirects=True,
         max_redirects=max_redirects,
@@ -143,6 +160,7 @@ def fetch(
 ) -> Fetched:
     """Download one URL into `sources`; raise FetchError with a reason a user can act on."""
     check_url(url)
+    httpx = _httpx()
     own = client is None
     client = client or make_client(timeout, max_redirects)
     try:
@@ -295,6 +313,8 @@ def _record(sources: Path, name: str, entry: dict) -> None:
 
 
 def _timeout_kind(e: httpx.TimeoutException) -> str:
+    import httpx
+
     return {
         httpx.ConnectTimeout: "connecting",
         httpx.ReadTimeout: "waiting for data",

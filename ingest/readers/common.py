@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import re
 from typing import Any
 
@@ -140,3 +141,16 @@ def normalize_paragraphs(text: str) -> str:
         if joined:
             paragraphs.append(joined)
     return "\n\n".join(paragraphs)
+
+
+def import_for_format(module: str, fmt: str, install: str | None = None) -> Any:
+    """Import a format's library where it is used (not when the CLI starts), so that a missing or
+    broken one fails only the files that need it: ReadError naming the package and how to install
+    it, the file is reported and the build goes on."""
+    package = module.partition(".")[0]
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ReadError(
+            f"reading {fmt} needs the Python package {package!r}, which cannot be imported ({e}); "
+            f"install it with `pip install {install or package}` (or reinstall market-entry-kb)") from e

@@ -23,11 +23,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import feedparser
-
 from ..fingerprint import canonical_url, safe_url
 from ..records import Document, ReadError
-from .common import html_to_text, iso_day, normalize_paragraphs, short_hash
+from .common import html_to_text, import_for_format, iso_day, normalize_paragraphs, short_hash
 
 FORMAT = "feed"
 SUFFIXES = [".rss", ".atom", ".xml", ".rdf"]
@@ -39,6 +37,8 @@ def read(path: Path, data: bytes) -> list[Document]:
     """Read a feed file into one document per entry that has text, or raise ReadError."""
     if not data.strip():
         raise ReadError("file is empty")
+    # imported here, not with this module: without feedparser only feed files fail (ReadError)
+    feedparser = import_for_format("feedparser", "RSS/Atom feeds", "'feedparser>=6,<7'")
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
     entries = parsed.get("entries") or []
     if not entries:

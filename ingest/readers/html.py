@@ -30,13 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml import etree
-from trafilatura.utils import load_html
 
 from ..fingerprint import canonical_url, normalized_text_hash, safe_url
 from ..records import Document, ReadError
-from .common import entity_name, html_to_text, iso_day, short_hash
+from .common import entity_name, html_to_text, import_for_format, iso_day, short_hash
 
 FORMAT = "html"
 SUFFIXES = [".html", ".htm", ".xhtml"]
@@ -44,6 +42,9 @@ SUFFIXES = [".html", ".htm", ".xhtml"]
 SOURCES_MANIFEST = ".kb-sources.json"
 
 NO_TEXT = "no article text found in the page"
+# trafilatura is imported when a page is read, not with this module: without it (or with a broken
+# dependency of it) only HTML files fail, each with this package named; install line below.
+TRAFILATURA_INSTALL = "'trafilatura>=2,<3' lxml_html_clean"
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "published_time",
@@ -66,7 +67,8 @@ def read(path: Path, data: bytes) -> list[Document]:
         raise ReadError("looks binary (NUL bytes), not an HTML page")
     if data.lstrip()[:5] == b"%PDF-":
         raise ReadError("is a PDF, not an HTML page")
-    tree = load_html(data)
+    trafilatura = _trafilatura()
+    tree = import_for_format("trafilatura.utils", "HTML pages", TRAFILATURA_INSTALL).load_html(data)
     if tree is None:
         raise ReadError("cannot be parsed as HTML")
 
@@ -119,8 +121,12 @@ def read(path: Path, data: bytes) -> list[Document]:
 
 # --- main text -------------------------------------------------------------------------
 
+def _trafilatura():
+    return import_for_format("trafilatura", "HTML pages", TRAFILATURA_INSTALL)
+
+
 def _main_text(tree) -> str:
-    xml = trafilatura.extract(
+    xml = _trafilatura().extract(
         tree, output_format="xml", include_comments=False, include_tables=True,
         include_images=False, include_links=False, include_formatting=False, with_metadata=False,
     )
