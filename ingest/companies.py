@@ -286,8 +286,9 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                     continue
             surface = _trim_leading(m.group(group))
             surface = re.sub(r"(?:\s+(?:[A-Z][a-z]+day|" + "|".join(FUNCTION_WORDS_AFTER) + r"))+$", "", surface)
-            if not surface or surface in index.alias_to_name or surface in index.institutions:
-                continue
+            if not surface or index.resolve(surface) or index.resolve(canonical_name(surface)) \
+                    or surface in index.institutions:
+                continue  # known already, by a legal form, ticker or the known list
             words = surface.split()
             if words[0] in NOT_NAMES or _common_word(surface, text) or any(
                     re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words):

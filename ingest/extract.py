@@ -190,7 +190,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         for company, subject_rule in subjects:
             who, role, speaker_type = _speaker_fields(speaker, company)
             for market in picked:
-                key = (company, market.code)
+                key = (company, market.code, stance)
                 if key in used_markets:
                     continue
                 if ctx.homes and ctx.homes.is_home(company, market.code):

@@ -79,7 +79,8 @@ def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> st
 
 @lru_cache(maxsize=1)
 def predicate_rows() -> tuple[dict[str, str], ...]:
-    """data/predicates.csv as rows of (kind, stance, pattern), one per verb form group."""
+    """data/predicates.csv as cue rows (kind, stance, pattern): for entry and exit one per tense group,
+    for frames and nominal positions one with every form."""
     out = []
     for r in data_rows("predicates.csv"):
         lemma, _, particle = r["verb"].partition(" ")
@@ -90,13 +91,16 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
             aux = r"(?:was|were|is|are|be|been|being|has been|had been|have been|got|gets|get) " + ADVERB
             out.append({"kind": r["kind"], "stance": "", "pattern": aux + _phrase(forms["participle"], particle, between, preps)})
             continue
-        groups = [("", {forms["base"], forms["ing"]}), ("entered", {forms["past"], forms["participle"], forms["third"]})]
+        if r["kind"] in ("frame", "nominal"):
+            groups = [(r["stance"], set(forms.values()))]
+        else:
+            groups = [("", {forms["base"], forms["ing"]}), ("entered", {forms["past"], forms["participle"], forms["third"]})]
         for stance, surfaces in groups:
-            alternation = "(?:" + "|".join(sorted(surfaces, key=len, reverse=True)) + ")"
-            stance = stance if r["kind"] == "entry" else ""
+            words = {w for form in surfaces for w in form.split("|")}
+            alternation = "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+            stance = stance if r["kind"] != "exit" else ""
             out.append({"kind": r["kind"], "stance": stance, "pattern": _phrase(alternation, particle, between, preps)})
     return tuple(out)
-
 
 def predicate_lemmas() -> tuple[str, ...]:
     """The first word of every predicate's verb ("pull" of "pull out")."""
