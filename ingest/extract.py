@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
+from .dates import timex_fields
+from .grammar import participle_only_forms
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -179,6 +181,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if re.match(r"(?:market|offer|exports?)\b", text[action.start:action.end], re.IGNORECASE) and NOUN_BEFORE.search(
                 text, max(sentence.start, action.start - 20), action.start):
             continue  # "its home market and in Europe", "the parent company's exports to the U.S.": nouns, not verbs
+        if _reduced_relative(action, text):
+            continue  # "the flying rights withdrawn from a carrier": a participle describing a noun
         if PLURAL_SUBJECT.search(text, max(sentence.start, action.start - 60), action.start):
             continue  # "encourage more metal traders to set up shop here": their move, not a company's
         possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
@@ -202,6 +206,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     final, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
                 elif final == "plans" and target and said_on and target == said_on and len(target) == 10:
                     final = "entered"  # "will start selling ... today"
+                elif final == "entered" and target and said_on and _later(target, ctx.doc.published or said_on):
+                    final = "plans"  # "is launching in Peru next month", "announced its entry ... in 2027"
                 out.append(Statement(
                     company=company, market=market.code, stance=final,
                     speaker=who, speaker_role=role, speaker_type=speaker_type,
@@ -276,6 +282,10 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         return frame.cue.stance
     surface = text[action.start:action.end].split()[0].lower()
     before = text[max(0, action.start - 12):action.start].lower()
+    if action.cue.kind == "entry" and _progressive(action, text):
+        # "is entering Japan", "is expanding into Vietnam": a move under way, announced; "is selling
+        # there again": a return that has happened
+        return "entered" if re.match(r"[^.;]{0,80}?\bagain\b", text[action.end:]) else "plans"
     if re.search(r"\b(?:not|never|n't)\s+$", before):
         return None
     if action.cue.stance == "entered":
@@ -285,6 +295,34 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     if surface in PRESENT_TENSE and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
         return "entered"  # present tense in news ("Tesla enters India")
     return None
+
+
+PROGRESSIVE = re.compile(r"\b(?:is|are|was|were|'s|’s)\s+(?:now\s+|also\s+|finally\s+|officially\s+|already\s+)?$", re.IGNORECASE)
+
+
+def _progressive(action: Action, text: str) -> bool:
+    """An -ing form after 'is'/'are' ("is entering Japan"), not after 'to be' or a frame."""
+    first = text[action.start:action.end].split()[0].lower()
+    return first.endswith("ing") and PROGRESSIVE.search(text, max(0, action.start - 20), action.start) is not None
+
+
+def _reduced_relative(action: Action, text: str) -> bool:
+    """A participle that only a participle can be ("withdrawn", "taken") right after a noun: it describes
+    the noun ("rights withdrawn from"), it does not tell what the subject did."""
+    first = text[action.start:action.end].split()[0].lower()
+    if first not in participle_only_forms():
+        return False
+    return re.search(r"\b(?!(?:has|have|had|been|be|being|was|were|is|are|it|they|not|never|also|now)\b)[a-z]+\s+$",
+                     text[max(0, action.start - 30):action.start]) is not None
+
+
+def _later(value: str, than: str) -> bool:
+    """A TIMEX3 value whose period starts after another's ("2026-03" after "2026-02-20", "2018-FA"
+    after "2018-02"); FUTURE_REF is later than any date."""
+    if value == "FUTURE_REF":
+        return True
+    a, b = timex_fields(value).get("start"), timex_fields(than).get("start")
+    return bool(a and b and a > b)
 
 
 def _scope_end(action: Action, actions: list[Action], sentence: Sentence, text: str) -> int:

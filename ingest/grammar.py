@@ -59,7 +59,8 @@ def _between(spec: str) -> str:
     if not spec:
         return ""
     if spec == "object":  # up to four words, none a clause break or another preposition of place
-        return r"(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
+        # a count first is a sales figure ("sold 1,512 cars in"), not an entry
+        return r"(?![\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
     if spec in nouns:
         return rf"{DETERMINER}(?:[\w'’-]+ ){{0,3}}?(?:{nouns[spec]}) "
     return rf"{DETERMINER}{spec} "
@@ -105,3 +106,13 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
 def predicate_lemmas() -> tuple[str, ...]:
     """The first word of every predicate's verb ("pull" of "pull out")."""
     return tuple(dict.fromkeys(r["verb"].split()[0] for r in data_rows("predicates.csv")))
+
+
+@lru_cache(maxsize=1)
+def participle_only_forms() -> frozenset[str]:
+    """Participles that differ from the past tense ("withdrawn", "taken"): never a finite verb alone."""
+    out = set()
+    for lemma in predicate_lemmas():
+        forms = inflect(lemma)
+        out.update(set(forms["participle"].split("|")) - set(forms["past"].split("|")))
+    return frozenset(out)
