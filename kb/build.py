@@ -19,7 +19,7 @@ from .store import (Batch, delete_document, fingerprint, refresh_companies, refr
                     stored_hashes)
 from .timeline import recompute as recompute_claims
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data: `kb build` with no path works anywhere
 
 
 @dataclass

@@ -143,7 +143,7 @@ def extract(file: str, explain: bool) -> None:
 
     \b
     Example:
-      kb extract examples/xiaomi-2026-no-us.md --explain
+      kb extract kb/examples/xiaomi-2026-us-and-europe.md --explain
     """
     from ingest.extract import extract as extract_document
     from ingest.readers import read_path

@@ -15,7 +15,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-METADATA = Path(__file__).resolve().parent.parent / "metadata.json"
+# Shipped inside the package (package data), so a wheel serves from any working directory.
+METADATA = Path(__file__).resolve().parent / "metadata.json"
 TEMPLATE_DB = "kb"  # the database name metadata.json is written for
 
 # Our own small plugins (company pages) and templates, loaded by directory so

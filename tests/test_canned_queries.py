@@ -20,7 +20,7 @@ from kb.schema import TABLES, open_db
 
 from .conftest import EXAMPLES
 
-QUERIES = json.loads((Path(__file__).resolve().parent.parent / "metadata.json").read_text())["databases"]["kb"]["queries"]
+QUERIES = json.loads((Path(__file__).resolve().parent.parent / "kb" / "metadata.json").read_text())["databases"]["kb"]["queries"]
 
 # For each company and market the most recent statement by said_on_start (undated last), ties
 # broken by the later target_start (missing last), then the larger id.

@@ -83,7 +83,7 @@ def test_metadata_describes_every_visible_column(ds):
 
     import sqlite_utils
 
-    meta = json.loads((Path(__file__).resolve().parent.parent / "metadata.json").read_text())
+    meta = json.loads((Path(__file__).resolve().parent.parent / "kb" / "metadata.json").read_text())
     tables = meta["databases"]["kb"]["tables"]
     db = sqlite_utils.Database(ds.databases["kb"].path)
     for table in ("statements", "documents", "events", "companies", "markets", "stances", "market_regions"):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ingest.cues import event_cue_matches, event_cues, find_cues, fold, required_literals, stance_cues
 from ingest.sentences import split
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "kb" / "examples"
 
 SAMPLES = [
     "Xiaomi has no plans to enter the US market, its CEO said on Monday.",
