@@ -435,6 +435,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
             continue
+        if after and action.cue.kind == "exit" and not EXIT_LINK.fullmatch(text, action.end, m.start) and not any(
+                p.start >= action.end for p in picked):
+            continue  # "ended copper shipments through South Africa": the market must be what is left
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
             continue
         if m.adjective and action.cue.kind == "exit" and re.search(r"\bto\s+(?:a|an|the)\s+(?:[\w-]+\s+)?$", text[max(0, m.start - 30):m.start]):
@@ -476,6 +479,13 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
 # "the country", "there": the country named last before, within a few sentences
 COUNTRY_REFERENCE = re.compile(r"\b(?:the\s+country|there)\b(?!\s+(?:is|are|was|were|has|have|had|will|would)\b)")
 COUNTRY_REFERENCE_SPAN = 600
+
+
+# what may stand between an exit and the first market after it ("exit Peru", "close its stores in the UK")
+EXIT_LINK = re.compile(
+    r"\s*(?:(?:in|into|from|of|across|throughout|to)\s+)?(?:the\s+|its\s+|their\s+)?"
+    r"(?:[\w\s,-]{0,50}?\b(?:countries|markets|nations|regions)\b[\w\s,-]{0,20}?\b(?:including|such\s+as|namely|like)\s+)?",
+    re.IGNORECASE)  # "sold operations in a number of countries recently, including Italy"
 
 
 PLURAL_SUBJECT = re.compile(

@@ -62,7 +62,8 @@ def _between(spec: str) -> str:
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
         return r"(?![\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
     if spec in nouns:
-        return rf"{DETERMINER}(?:[\w'’-]+ ){{0,3}}?(?:{nouns[spec]}) "
+        # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
+        return rf"{DETERMINER}(?:[\w'’-]+,? (?:and |or )?){{0,4}}?(?:{nouns[spec]}) "
     return rf"{DETERMINER}{spec} "
 
 
