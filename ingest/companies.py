@@ -265,8 +265,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     forms = sorted({f for lemma in predicate_lemmas() for f in inflect(lemma).values()}, key=len, reverse=True)
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
-        rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:{'|'.join(forms)}|announced|announces|"
-        rf"plans|planned|intends|aims|wants|hopes|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
+        rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
+        rf"plans|planned|intends|aims|wants|hopes)|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
         rf"(?:said|says|announced|confirmed)(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?it)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     return after_noun, apposition, subject, place_owned
@@ -280,7 +280,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
     for rule, pattern in (("after_noun", after_noun), ("apposition", apposition), ("subject", subject),
                           ("place_owned", place_owned)):
         for m in pattern.finditer(text):
-            group = m.lastindex or 1
+            group = 2 if rule == "place_owned" else 1
             if rule == "place_owned":  # "Japan's Nissan": a country's company
                 owner = find_markets(m.group(1))
                 if not owner or owner[0].alias != m.group(1) or owner[0].adjective:
@@ -294,7 +294,8 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
             if words[0] in NOT_NAMES or _common_word(surface, text) or any(
                     re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words):
                 continue  # "Minister Jason Clare": a person with a title
-            if rule == "subject" and _sentence_initial(text, m.start(group)) and not _named_elsewhere(surface, text, title):
+            if rule == "subject" and not m.group("strong") and _sentence_initial(text, m.start(group)) \
+                    and not _named_elsewhere(surface, text, title):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
                 person_like[surface] = _looks_like_person(surface, text) or _titled_person(surface, text)

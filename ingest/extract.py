@@ -168,7 +168,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
             continue
         if any(0 <= b.start - action.end < 80 and not CLAUSE_BREAK.search(text[action.end:b.start]) for b in after_blocks):
-            continue  # "entered the Japanese market ... by raising two loans": financing, not entry
+            continue  # "entered the bond market ... by raising a loan": financing, not entry
         frame = _governing_frame(action, frames, text)
         stance = _stance(action, frame, text)
         if not stance:
@@ -180,11 +180,11 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
         if re.match(r"(?:market|offer|exports?)\b", text[action.start:action.end], re.IGNORECASE) and NOUN_BEFORE.search(
                 text, max(sentence.start, action.start - 20), action.start):
-            continue  # "its home market and in Europe", "the parent company's exports to the U.S.": nouns, not verbs
+            continue  # "its home market", "the group's exports to Chile": nouns, not verbs
         if _reduced_relative(action, text):
             continue  # "the flying rights withdrawn from a carrier": a participle describing a noun
         if PLURAL_SUBJECT.search(text, max(sentence.start, action.start - 60), action.start):
-            continue  # "encourage more metal traders to set up shop here": their move, not a company's
+            continue  # "invite more grain brokers to set up shop here": their move, not a company's
         possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
         subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx, possessive)
         if not subjects:
@@ -203,7 +203,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                 target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance, market)
                 final = stance
                 if final == "no_plans" and qualifier == "until":
-                    final, qualifier = "plans", "from"  # "does not expect to enter until 1989": plans, from 1989
+                    final, qualifier = "plans", "from"  # "does not expect to enter before 2031": plans, from then
                 elif final == "plans" and target and said_on and target == said_on and len(target) == 10:
                     final = "entered"  # "will start selling ... today"
                 elif final == "entered" and target and said_on and _later(target, ctx.doc.published or said_on):
@@ -276,9 +276,9 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
             return "no_plans"
         if frame.cue.stance == "plans" and re.search(r"\b(?:may|might|could)\s+(?:be\s+|have\s+)?$",
                                                       text[max(0, frame.start - 16):frame.start], re.IGNORECASE):
-            return "considering"  # "may be looking to break into": a plan only maybe
+            return "considering"  # "might be aiming to move into": a plan only maybe
         if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
-            return "considering"  # "the option can be exercised ... and would mark its entry": if, not when
+            return "considering"  # "if the option is taken up, it would mark its entry": if, not when
         return frame.cue.stance
     surface = text[action.start:action.end].split()[0].lower()
     before = text[max(0, action.start - 12):action.start].lower()
@@ -376,11 +376,11 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
         if inside_company or _in_company_name(ctx.doc.text, start, end):
             continue
         if re.search(r"[A-Z][\w&.'-]*>?\s+of\s+(?:the\s+)?$", ctx.doc.text[max(0, start - 40):start]) and not m.adjective:
-            continue  # "sold its farm equipment operations to Deutz of West Germany": a name's place, not a market
+            continue  # "sold its mills to Halvorsen of Norway": a name's place, not a market
         if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
             continue  # "access to U.S. and European capital markets": finance, not a market to enter
         if ctx.homes and ctx.homes.is_seat(start, end):
-            continue  # "Monier Ltd of Australia": where a company is based, not where it goes
+            continue  # "Kestrel Ltd of Ireland": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]
         if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
             continue  # "U.S. brokerage firm": a place describing a company, not a market
@@ -459,7 +459,7 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
             if COORDINATION.match(between_text) or (keep[-1].adjective and re.fullmatch(r"\s*(?:,|and|or)\s*", between_text)):
                 keep.append(m)
             elif m.adjective and PURPOSE.match(between_text[between_text.rfind(",") + 1:] if "," in between_text else between_text):
-                keep.append(m)  # "a plant in Plymouth, England, to serve European customers"
+                keep.append(m)  # "a depot in Leeds, England, to supply European buyers"
             else:
                 break
         picked = sorted([m for m in picked if m not in trailing] + keep, key=lambda m: m.start)
@@ -485,7 +485,7 @@ COUNTRY_REFERENCE_SPAN = 600
 EXIT_LINK = re.compile(
     r"\s*(?:(?:in|into|from|of|across|throughout|to)\s+)?(?:the\s+|its\s+|their\s+)?"
     r"(?:[\w\s,-]{0,50}?\b(?:countries|markets|nations|regions)\b[\w\s,-]{0,20}?\b(?:including|such\s+as|namely|like)\s+)?",
-    re.IGNORECASE)  # "sold operations in a number of countries recently, including Italy"
+    re.IGNORECASE)  # "has closed units in several countries, such as Peru"
 
 
 PLURAL_SUBJECT = re.compile(
@@ -506,7 +506,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if before and not before[-1].company:
         return []  # the nearest name is an institution's, and so is any "it" after it
     if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
-        if before:  # "Chrysler Corp is saying it will begin exporting": the name in the same sentence
+        if before:  # "Orion Corp says it will start shipping": the name in the same sentence
             return [(before[-1].company, "pronoun, same sentence")]
         company = _pronoun_company(speaker, focus)
         return [(company, "pronoun")] if company else []
@@ -514,10 +514,10 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         return []
     last = before[-1]
     if PLURAL_SUBJECT.search(text, last.end, cue_start):
-        return []  # "Cable and Wireless may take part in a merger of two rival firms seeking to enter Japan"
+        return []  # "Acme may join two smaller firms hoping to enter Peru"
     if len(before) > 1 and before[-2].company and re.match(r"(?:\s*[<(][^<>()]*[>)])*\s*,", text[last.end:cue_start]) \
             and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}", text[before[-2].end:last.start]):
-        last = before[-2]  # "Polysar Ltd, wholly owned by Canada Development Corp, said it...": the first name
+        last = before[-2]  # "Halden Ltd, a unit of Marisol Corp, said it...": the first name
         before = before[:-1]
     out = [(last.company, "subject")]
     for m in reversed(before[:-1]):  # "A, B and C will...": walk back over coordinated names
@@ -526,7 +526,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         out.append((m.company, "coordinated subject"))
         last = m
     if re.search(r"\bit\s+and\s+<?$", text[max(sentence.start, before[-1].start - 12):before[-1].start]):
-        company = _pronoun_company(speaker, focus)  # "Bridgestone said it and Clevite will launch..."
+        company = _pronoun_company(speaker, focus)  # "Orion said it and Kestrel will open..."
         if company:
             out.append((company, "pronoun"))
     seen: set[str] = set()
@@ -535,8 +535,8 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
 
 def _venture_partners(action: Action, frame: Action | None, scope_end: int, subjects: list[tuple[str, str]],
                       ctx: Context) -> list[tuple[str, str]]:
-    """A joint venture's partner enters with the subject: "SEB will set up a joint venture in London with
-    U.S. brokerage firm Equitable Securities" (a partner at home is dropped later, as every home market is)."""
+    """A joint venture's partner enters with the subject: "Norda Bank will form a venture in Oslo with
+    Canadian broker Kestrel Securities" (a partner at home is dropped later, as every home market is)."""
     text = ctx.doc.text
     if not re.search(r"\bventure\b", text[action.start:scope_end], re.IGNORECASE):
         return []
@@ -702,7 +702,7 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
     elif candidates:
         chosen = candidates[0]
     if chosen is None:
-        # "In 1987 also, Commerzbank planned to open...": a date that opens the sentence
+        # "In 2019, too, Halden meant to open...": a date that opens the sentence
         leading = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None

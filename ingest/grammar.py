@@ -63,20 +63,23 @@ def _between(spec: str) -> str:
         return r"(?![\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
-        return rf"{DETERMINER}(?:[\w'’-]+,? (?:and |or )?){{0,4}}?(?:{nouns[spec]}) "
+        return rf"{DETERMINER}(?:[\w'’-]+,? (?:and |or )?){{0,4}}(?:{nouns[spec]}) "
     return rf"{DETERMINER}{spec} "
 
 
 def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> str:
-    direct = "" in preps
+    """verb (+ particle) + what stands between (empty, or ending in a space) + the preposition
+    ("" in `preps`: it may be left out, as in "shut its China unit")."""
+    head = f"{verb_form} {particle} " if particle else f"{verb_form} "
     named = [p for p in preps if p]
-    tail = ""
-    if named:
-        tail = "(?:" + "|".join(named) + ")"
-        if direct:
-            tail = f"(?:{tail} )?"
-    head = verb_form + (f" {particle}" if particle else "")
-    return f"{head} {between}{tail}".rstrip() if not direct or named else f"{head} {between}".rstrip()
+    if not named:
+        return head + between  # a direct object follows ("exit Peru")
+    alternation = "(?:" + "|".join(named) + ")"
+    if "" in preps and between.endswith(" "):
+        return f"{head}{between[:-1]}(?: {alternation})?"
+    if "" in preps:
+        return f"{head}(?:{alternation} )?"
+    return f"{head}{between}{alternation}"
 
 
 @lru_cache(maxsize=1)

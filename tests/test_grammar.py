@@ -1,0 +1,176 @@
+"""The grammar of entry: predicates generated from lemmas, frames, brand-style companies, reference,
+retold claims and tense. Every sentence here is written for its test (invented companies and facts)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.companies import CompanyIndex
+from ingest.cues import compile_phrase, find_cues
+from ingest.extract import extract
+from ingest.grammar import inflect, participle_only_forms, predicate_rows
+from ingest.records import Document
+
+
+def statements(text: str, title: str | None = None, published: str = "2024-05-06") -> list:
+    doc = Document(id="t", path="t.md", text=text, title=title, published=published, meta={})
+    return extract(doc).statements
+
+
+def found(text: str, title: str | None = None, published: str = "2024-05-06") -> set[tuple[str, str, str]]:
+    return {(s.company, s.market, s.stance) for s in statements(text, title, published)}
+
+
+# --- inflection and generated cues ---------------------------------------------------------
+
+@pytest.mark.parametrize("lemma, forms", [
+    ("enter", {"base": "enter", "third": "enters", "past": "entered", "participle": "entered", "ing": "entering"}),
+    ("launch", {"base": "launch", "third": "launches", "past": "launched", "participle": "launched", "ing": "launching"}),
+    ("close", {"base": "close", "third": "closes", "past": "closed", "participle": "closed", "ing": "closing"}),
+    ("deny", {"base": "deny", "third": "denies", "past": "denied", "participle": "denied", "ing": "denying"}),
+    ("withdraw", {"base": "withdraw", "third": "withdraws", "past": "withdrew", "participle": "withdrawn",
+                  "ing": "withdrawing"}),
+    ("sell", {"base": "sell", "third": "sells", "past": "sold", "participle": "sold", "ing": "selling"}),
+])
+def test_inflect_gives_regular_and_irregular_forms(lemma, forms):
+    assert inflect(lemma) == forms
+
+
+def test_participle_only_forms_are_those_unlike_the_past():
+    only = participle_only_forms()
+    assert "withdrawn" in only and "withdrew" not in only and "sold" not in only
+
+
+def test_every_generated_row_compiles_and_has_a_known_kind():
+    rows = predicate_rows()
+    assert rows
+    for r in rows:
+        assert r["kind"] in {"entry", "exit", "frame", "nominal"}
+        compile_phrase(r["pattern"])
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Kestrel Foods sells its frozen dumplings in Chile", "entry"),
+    ("Kestrel Foods is bringing its dumpling bars to Peru", "entry"),
+    ("Kestrel Foods rolled out its app across Mexico", "entry"),
+    ("Kestrel Foods pulled out of Peru", "exit"),
+    ("Kestrel Foods is shuttering its Peruvian bakery business", "exit"),
+    ("Kestrel Foods has ceased operations in Chile", "exit"),
+    ("Kestrel Foods was banned from Peru", "exit"),
+])
+def test_each_inflection_is_a_cue(text, kind):
+    assert kind in {cue.kind for cue, _, _ in find_cues(text)}
+
+
+# --- statements in sentences of every shape ------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Orion Motors has no plans to sell its pickup trucks in Canada, its head of exports said.",
+     {("Orion Motors", "CA", "no_plans")}),
+    ("Lumo Bank is exploring opportunities to enter Indonesia and Vietnam.",
+     {("Lumo Bank", "ID", "considering"), ("Lumo Bank", "VN", "considering")}),
+    ("Kestrel Foods said it had decided to close shop in Chile.", {("Kestrel Foods", "CL", "withdrawn")}),
+    ("Kestrel Foods said it would wind down its sales, design and support operations in Chile and Peru.",
+     {("Kestrel Foods", "CL", "withdrawn"), ("Kestrel Foods", "PE", "withdrawn")}),
+    ("Halden Freight Ltd sold its depots in Peru to a local rival last year.", {("Halden Freight", "PE", "withdrawn")}),
+    ("Halden Freight Ltd postponed its plan to open a depot in Chile.", {("Halden Freight", "CL", "delayed")}),
+])
+def test_predicates_with_objects_and_frames(text, expected):
+    assert found(text) == expected
+
+
+def test_a_dropped_plan_is_withdrawn_whatever_the_tense():
+    title = "Streamvale drops Korea"
+    assert found("Streamvale is shelving its attempt to bring its service to Korea, citing regulators.", title) \
+        == {("Streamvale", "KR", "withdrawn")}
+    assert found("Streamvale shelved its plans to sell subscriptions in Korea.", title) \
+        == {("Streamvale", "KR", "withdrawn")}
+
+
+def test_an_exit_and_a_refusal_to_return_are_two_statements():
+    text = "Redwood Motor Co., which left the Brazilian market in 2019, says it won't return to Brazil."
+    assert found(text) == {("Redwood Motor", "BR", "withdrawn"), ("Redwood Motor", "BR", "no_plans")}
+
+
+def test_a_count_after_sell_is_a_sales_figure():
+    assert found("Marisol Foods Inc sold 4,210 crates of mangoes in Peru in March.") == set()
+
+
+def test_a_participle_describing_a_noun_is_not_the_subjects_act():
+    text = "Skyline Air Ltd has applied for the landing slots withdrawn from a rival in Qatar and Oman."
+    assert found(text) == set()
+
+
+def test_the_market_after_an_exit_must_be_what_is_left():
+    text = "Halden Freight Ltd halted grain shipments through Panama after the strike."
+    assert found(text) == set()
+    text = "Halden Freight Ltd has closed depots in several countries lately, such as Peru and Chile."
+    assert found(text) == {("Halden Freight", "PE", "withdrawn"), ("Halden Freight", "CL", "withdrawn")}
+
+
+def test_markets_kept_for_a_focus_are_not_left():
+    text = "Halden Freight Ltd will exit Peru to concentrate on Chile and Brazil."
+    assert found(text) == {("Halden Freight", "PE", "withdrawn")}
+
+
+# --- companies without legal forms -----------------------------------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("Chinese scooter maker Voltra will open showrooms in Chile next year.", "Voltra"),
+    ("Pennywise, the British digital bank, announced plans to launch in Mexico.", "Pennywise"),
+    ("The deal was struck after Japan's Koyama opened its first store in Peru.", "Koyama"),
+    ("Analysts expect more. Zentro has pulled out of Peru, its second exit this year.", "Zentro"),
+])
+def test_brand_names_are_found_where_they_stand_as_companies(text, name):
+    assert name in CompanyIndex.build(text).companies
+
+
+@pytest.mark.parametrize("text", [
+    "Operations in Peru have become harder, and operations elsewhere too.",
+    "Rob Tanner, chief executive of the group, said sales rose. Tanner said the plan would continue.",
+    "Education Minister Ana Ruiz said campuses would open in Peru.",
+])
+def test_common_words_people_and_titles_are_not_brands(text):
+    assert not ({"Operations", "Tanner", "Ana Ruiz", "Minister Ana Ruiz"} & set(CompanyIndex.build(text).companies))
+
+
+# --- reference ---------------------------------------------------------------------------------
+
+def test_the_company_refers_to_the_subject_not_a_rival_named_in_passing():
+    text = ("Brewhouse Coffee Inc expanded faster than rival Beanery Ltd last year.\n\n"
+            "The Seattle-based chain will open its first cafes in Chile in 2025.")
+    assert found(text) == {("Brewhouse Coffee", "CL", "plans")}
+
+
+def test_the_country_and_there_refer_to_the_country_named_last():
+    text = ("Marisol Foods Inc has waited two years for a licence in Peru.\n\n"
+            "The company will launch in the country on Saturday.")
+    assert ("Marisol Foods", "PE", "plans") in found(text) or ("Marisol Foods", "PE", "entered") in found(text)
+
+
+# --- time and tense ------------------------------------------------------------------------------
+
+def test_a_retold_claim_takes_the_date_it_was_made():
+    text = "In March 2019 Kestrel Foods Inc said it would open stores in Chile within a year."
+    (s,) = statements(text, published="2024-05-06")
+    assert (s.market, s.stance, s.said_on) == ("CL", "plans", "2019-03")
+
+
+def test_a_move_under_way_is_a_plan_and_a_return_is_an_entry():
+    assert found("Voltra Mobility Ltd is expanding into Chile, with two showrooms due next year.") \
+        == {("Voltra Mobility", "CL", "plans")}
+    assert found("Shopwell Ltd, blocked by regulators in 2020, is selling in Peru again.") \
+        == {("Shopwell", "PE", "entered")}
+
+
+def test_an_entry_dated_after_publication_is_a_plan():
+    text = "Kestrel Foods Inc announced its entry into Chile and Peru in the autumn of 2025."
+    assert found(text, published="2025-02-01") == {("Kestrel Foods", "CL", "plans"), ("Kestrel Foods", "PE", "plans")}
+    assert found(text, published="2026-02-01") == {("Kestrel Foods", "CL", "entered"), ("Kestrel Foods", "PE", "entered")}
+
+
+def test_no_plans_words_do_not_leak_into_other_sentences():
+    text = "Kestrel Foods Inc has no plans for Chile.\n\nIt opened its first store in Peru in 2021."
+    assert ("Kestrel Foods", "PE", "entered") in found(text)
+    assert not re.search("no_plans", str([s for s in statements(text) if s.market == "PE"]))
