@@ -502,7 +502,8 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     or what a pronoun refers to ("it plans", "it and Clevite will launch"). None when an institution
     is the subject ("the Bank of Japan re-entered the market")."""
     text = ctx.doc.text
-    before = [m for m in ctx.companies.mentions_between(sentence.start, cue_start) if m.end <= cue_start]
+    before = [m for m in ctx.companies.mentions_between(sentence.start, cue_start) if m.end <= cue_start
+              and not _aside(m, cue_start, text)]
     if before and not before[-1].company:
         return []  # the nearest name is an institution's, and so is any "it" after it
     if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
@@ -531,6 +532,24 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
             out.append((company, "pronoun"))
     seen: set[str] = set()
     return [(c, r) for c, r in out if not (c in seen or seen.add(c) or _is_person(c, ctx))]
+
+
+SPEAKER_AFTER_ORG = re.compile(
+    r"\s+(?:[a-z]+\s+)?(?:analyst|analysts|economist|strategist|spokesman|spokeswoman|spokesperson|executive|"
+    r"chief|head|director|president|chairman|founder|official)\s+[A-Z]")
+ASIDE = re.compile(r",\s+(?:which|who|whose|where)\b[^,;]*,")
+
+
+def _aside(mention: Mention, cue_start: int, text: str) -> bool:
+    """A name that cannot be the cue's subject: inside a relative clause closed before the cue ("X,
+    which owns the Y stores, has delayed..."), or a speaker's employer ("Citi analyst Jo Park said")."""
+    if SPEAKER_AFTER_ORG.match(text, mention.end):
+        return True
+    clause_start = text.rfind(", ", max(0, mention.start - 160), mention.start)
+    if clause_start < 0:
+        return False
+    m = ASIDE.match(text, clause_start)
+    return bool(m and m.end() <= cue_start and m.end() > mention.end)
 
 
 def _venture_partners(action: Action, frame: Action | None, scope_end: int, subjects: list[tuple[str, str]],
