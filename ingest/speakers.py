@@ -1,8 +1,8 @@
 """Who makes a claim: people and their roles, reporting verbs, "according to".
 
 `People.build(text)` collects the people a document introduces with a role
-("Lei Jun, the founder, chairman, and CEO of Xiaomi"; "BNL president Nerio
-Nesi"). `attribute(sentence, ...)` finds the speaker of one sentence.
+("Mei Lan, the founder, chair, and CEO of Lintao"; "Halden president Ola
+Brekke"). `attribute(sentence, ...)` finds the speaker of one sentence.
 """
 from __future__ import annotations
 
