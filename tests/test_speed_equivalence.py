@@ -13,12 +13,12 @@ from ingest.sentences import split
 EXAMPLES = Path(__file__).resolve().parent.parent / "kb" / "examples"
 
 SAMPLES = [
-    "Xiaomi has no plans to enter the US market, its CEO said on Monday.",
-    "Xiaomi plans to enter the European and Asian markets starting in 2027, its president said.",
+    "Xiaomi has no plans to enter the Canadian market, its chief executive said on Tuesday.",
+    "Xiaomi plans to enter the African and Latin American markets starting in 2028, its chairman said.",
     "IKEA will open its first store in India next year; it would not launch online sales in China.",
-    "The company said it had entered into an agreement to sell its Norwegian subsidiary to a buyer.",
-    "GM PULLED OUT OF SOUTH AFRICA AND WON'T RE-ENTER UNTIL 1990, SAID A SPOKESMAN.",
-    "Sandoz AG said it planned a joint venture\nto produce herbicides in the Soviet Union.",
+    "The group had entered into a deal to sell its Finnish subsidiary to a rival, it said.",
+    "GM PULLED OUT OF CHILE AND WON'T RE-ENTER UNTIL 1992, A SPOKESWOMAN SAID.",
+    "Brenner Chemie AG said it planned a joint venture\nto make fertilisers in Poland.",
     # characters that re.IGNORECASE equates with ASCII letters: long s, dotted and dotless i, Kelvin sign
     "It ha\u017f no plan\u017f to \u0130nter the market; it w\u0131ll launch in Asia and \u212aeep its stores.",
     "",
@@ -138,8 +138,8 @@ def test_timex_gate_keeps_matches_on_any_text(text):
 
 
 FRONT_MATTERS = [
-    "id: a\ntitle: \"SANDOZ PLANS WEEDKILLER JOINT VENTURE IN USSR\"\npublished: 1987-03-03\npublished_time: \"09:18:21\"\n"
-    "publisher: Reuters\ndateline: \"BASLE, March 3\"\n",
+    "id: a\ntitle: \"BRENNER PLANS FERTILISER VENTURE IN POLAND\"\npublished: 1987-03-03\npublished_time: \"09:18:21\"\n"
+    "publisher: Reuters\ndateline: \"MUNICH, March 3\"\n",
     "title: Acme: eyes Brazil\n",  # an error in both loaders
     "title: [unclosed\n",
     "published: 2026-03-04T10:00:00Z\ntags: [a, b]\nn: 3\nf: 1.5\nyes: no\nnull_field: ~\n",
@@ -217,7 +217,7 @@ def test_stands_alone_is_the_word_boundary_search(word, text):
 def test_people_patterns_gate_keeps_matches():
     from ingest.speakers import APPOSITION, TITLED, _may_match
 
-    texts = list(_texts()) + ["Lei Jun, the founder, chairman, and CEO of Xiaomi, said", "BNL PRESIDENT NERIO NESI said",
+    texts = list(_texts()) + ["Mei Lan, the founder, chair, and CEO of Lintao, said", "BNL PRESIDENT NERIO NESI said",
                               "Vice-President J. Smith", "Hans Meier, \u017ftrategist at X, said"]
     for text in texts:
         for rx in (APPOSITION, TITLED):
@@ -236,7 +236,7 @@ def _looks_like_person_by_search(surface: str, text: str) -> bool:
 def test_looks_like_person_is_the_two_searches():
     from ingest.companies import _looks_like_person
 
-    texts = list(_texts())[:80] + ["Lei Jun, the founder, chairman, and CEO of Xiaomi", "president\n\n Nerio Nesi said",
+    texts = list(_texts())[:80] + ["Mei Lan, the founder, chair, and CEO of Lintao", "president\n\n Nerio Nesi said",
                                    "vice president  John Smith", "Smith,  a   senior  vice-president", "chairmanJohn Smith"]
     for text in texts:
         for surface in set(re.findall(r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,2}", text)):
