@@ -1,17 +1,23 @@
-"""Score statement extraction against gold files (shared/spec/STATEMENTS.md, last section).
+"""Score statement extraction against gold files (docs/data-model.md, last section).
 
-    python benchmarks/statements.py GOLD_DIR DOCS_DIR [--details] [--db FILE]
+    python benchmarks/statements.py GOLD_DIR DOCS_DIR [GOLD_DIR DOCS_DIR ...] [--details] [--db FILE]
 
-Builds a fresh database from the documents that have gold files (the real
-`kb build` path), exports it, and prints P/R/F1 overall and per stance,
-target and said_on accuracy on matched pairs, quote overlap, documents per
-second, and (with --details) every miss and false positive.
+For each gold set (a folder of NAME.gold.json files as described in
+docs/data-model.md, and the folder holding the documents), builds a fresh
+database from the documents that have gold files (the real `kb build` path),
+exports it and matches it to the gold on (company, market, stance). Prints one
+line per set and one overall (precision, recall, F1, target and said_on
+accuracy and quote overlap on the matched pairs), a table per stance, and the
+misses and false positives (with --details, attribute errors too). Pass
+several sets to see a change's effect on each: one that helps one set and
+costs another is not an improvement.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -90,97 +96,124 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("gold_dir", type=Path)
-    ap.add_argument("docs_dir", type=Path)
-    ap.add_argument("--details", action="store_true", help="list misses, false positives and attribute errors")
-    ap.add_argument("--db", type=Path, help="database file to build (default: a temporary one)")
-    ap.add_argument("--workers", type=int, default=None)
-    args = ap.parse_args()
-
-    gold_files = sorted(args.gold_dir.glob("*.gold.json"))
-    aliases_file = args.gold_dir / "aliases.json"
+def score_corpus(gold_dir: Path, docs_dir: Path, workers: int | None, db: Path | None = None) -> dict:
+    """Build the documents that have gold files (the real `kb build` path) and match them to the gold."""
+    aliases_file = gold_dir / "aliases.json"
     companies = Companies(json.loads(aliases_file.read_text()) if aliases_file.exists() else {})
     golds = {}
-    for f in gold_files:
+    for f in sorted(gold_dir.glob("*.gold.json")):
         g = json.loads(f.read_text(encoding="utf-8"))
         golds[g["document"]] = g
-    doc_paths = [args.docs_dir / name for name in golds if (args.docs_dir / name).exists()]
-    missing = [name for name in golds if not (args.docs_dir / name).exists()]
+    doc_paths = [docs_dir / name for name in golds if (docs_dir / name).exists()]
+    missing = [name for name in golds if not (docs_dir / name).exists()]
     if missing:
-        print(f"warning: {len(missing)} gold documents not found in {args.docs_dir}: {missing[:5]}", file=sys.stderr)
+        print(f"warning: {len(missing)} gold documents not found in {docs_dir}: {missing[:5]}", file=sys.stderr)
 
-    db_path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
+    db_path = db or Path(tempfile.mkdtemp()) / "bench.db"
     if db_path.exists():
         db_path.unlink()
     t0 = time.perf_counter()
-    report = build_paths(doc_paths, db_path, workers=args.workers)
+    report = build_paths(doc_paths, db_path, workers=workers)
     elapsed = time.perf_counter() - t0
     for path, error in report.errors:
         print(f"error: {path}: {error}", file=sys.stderr)
     rows = list(export_rows(db_path))
-    texts = {}
-    import sqlite3
-
     conn = sqlite3.connect(db_path)
-    for name, text in conn.execute("select name, text from documents"):
-        texts[name] = text
+    texts = dict(conn.execute("select name, text from documents"))
+    conn.close()
     by_doc = defaultdict(list)
     for r in rows:
         by_doc[r["document"]].append(r)
 
-    tp = fp = fn = 0
-    per = {s: [0, 0, 0] for s in STANCES}
-    target_ok = said_ok = quote_ok = 0
-    detail_lines = []
-    all_matched = []
+    out = {"docs": len(doc_paths), "predicted": len(rows), "elapsed": elapsed, "failed": report.failed,
+           "per": {s: [0, 0, 0] for s in STANCES}, "tp": 0, "fp": 0, "fn": 0,
+           "target_ok": 0, "said_ok": 0, "quote_ok": 0, "lines": []}
+    lines = out["lines"]
     for name, g in sorted(golds.items(), key=lambda kv: int(re.sub(r"\D", "", kv[0]) or 0)):
-        pred = by_doc.get(name, [])
-        matched, fps, misses = match_document(pred, g["statements"], g.get("optional", []), companies)
-        tp += len(matched)
-        fp += len(fps)
-        fn += len(misses)
+        matched, fps, misses = match_document(by_doc.get(name, []), g["statements"], g.get("optional", []), companies)
+        out["tp"] += len(matched)
+        out["fp"] += len(fps)
+        out["fn"] += len(misses)
         for p, gd in matched:
-            per[gd["stance"]][0] += 1
+            out["per"][gd["stance"]][0] += 1
             t_ok = (p["target"] or None) == (gd.get("target") or None)
             s_ok = p["said_on"] == gd.get("said_on")
             q_ok = overlaps(p["quote"], gd["quote"], texts.get(name, ""))
-            target_ok += t_ok
-            said_ok += s_ok
-            quote_ok += q_ok
-            all_matched.append((name, p, gd))
-            if args.details and not (t_ok and s_ok and q_ok):
-                detail_lines.append(f"  ATTR {name}: {gd['company']} {gd['market']} {gd['stance']}: "
-                                    f"target {p['target']!r} vs {gd.get('target')!r}; said_on {p['said_on']!r} vs {gd.get('said_on')!r}"
-                                    + ("" if q_ok else "; quote does not overlap"))
+            out["target_ok"] += t_ok
+            out["said_ok"] += s_ok
+            out["quote_ok"] += q_ok
+            if not (t_ok and s_ok and q_ok):
+                lines.append(f"  ATTR {name}: {gd['company']} {gd['market']} {gd['stance']}: "
+                             f"target {p['target']!r} vs {gd.get('target')!r}; said_on {p['said_on']!r} vs {gd.get('said_on')!r}"
+                             + ("" if q_ok else "; quote does not overlap"))
         for p in fps:
-            per.setdefault(p["stance"], [0, 0, 0])[1] += 1
-            detail_lines.append(f"  FP   {name}: {p['company']} {p['market']} {p['stance']} | {collapse(p['quote'])[:150]}")
+            out["per"].setdefault(p["stance"], [0, 0, 0])[1] += 1
+            lines.append(f"  FP   {name}: {p['company']} {p['market']} {p['stance']} | {collapse(p['quote'])[:150]}")
         for m in misses:
-            per[m["stance"]][2] += 1
-            detail_lines.append(f"  MISS {name}: {m['company']} {m['market']} {m['stance']} | {collapse(m['quote'])[:150]}")
+            out["per"][m["stance"]][2] += 1
+            lines.append(f"  MISS {name}: {m['company']} {m['market']} {m['stance']} | {collapse(m['quote'])[:150]}")
+    return out
 
-    print(f"documents scored: {len(doc_paths)}   statements predicted: {len(rows)}   gold: {tp + fn}")
-    print(f"build: {elapsed:.2f} s, {len(doc_paths) / elapsed:.1f} documents/s "
-          f"({report.failed} failed)")
+
+def _corpus_line(name: str, r: dict) -> str:
+    p, rec, f1 = prf(r["tp"], r["fp"], r["fn"])
+    tp = r["tp"] or 1
+    return (f"{name:<22} {r['docs']:>5} {p:6.2f} {rec:6.2f} {f1:6.2f} {r['tp']:4d} {r['fp']:4d} {r['fn']:4d}"
+            f" {r['target_ok'] / tp:7.2f} {r['said_ok'] / tp:7.2f} {r['quote_ok'] / tp:6.2f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sets", nargs="+", metavar="GOLD_DIR DOCS_DIR",
+                    help="one or more pairs: a folder of *.gold.json files and the folder of their documents")
+    ap.add_argument("--details", action="store_true", help="list misses, false positives and attribute errors")
+    ap.add_argument("--db", type=Path, help="database file to build (one gold set only; default: a temporary one)")
+    ap.add_argument("--workers", type=int, default=None)
+    args = ap.parse_args()
+    if len(args.sets) % 2:
+        ap.error("give gold and document folders in pairs: GOLD_DIR DOCS_DIR [GOLD_DIR DOCS_DIR ...]")
+    pairs = [(Path(args.sets[i]), Path(args.sets[i + 1])) for i in range(0, len(args.sets), 2)]
+    if args.db and len(pairs) > 1:
+        ap.error("--db takes one gold set")
+
+    results = {}
+    for gold_dir, docs_dir in pairs:
+        name = gold_dir.parent.name if gold_dir.name.startswith("gold") else gold_dir.name
+        results[name] = score_corpus(gold_dir, docs_dir, args.workers, args.db)
+    total = {"docs": 0, "per": {s: [0, 0, 0] for s in STANCES}, "lines": []}
+    for key in ("tp", "fp", "fn", "target_ok", "said_ok", "quote_ok", "predicted", "elapsed", "failed"):
+        total[key] = sum(r[key] for r in results.values())
+    total["docs"] = sum(r["docs"] for r in results.values())
+    for r in results.values():
+        for stance, counts in r["per"].items():
+            row = total["per"].setdefault(stance, [0, 0, 0])
+            for i in range(3):
+                row[i] += counts[i]
+
+    print(f"documents scored: {total['docs']}   statements predicted: {total['predicted']}   "
+          f"gold: {total['tp'] + total['fn']}")
+    print(f"build: {total['elapsed']:.2f} s, {total['docs'] / max(total['elapsed'], 1e-9):.1f} documents/s "
+          f"({total['failed']} failed)")
     print()
-    print(f"{'stance':<12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
+    print(f"{'corpus':<22} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}"
+          f" {'target':>7} {'said_on':>7} {'quote':>6}")
+    for name, r in results.items():
+        print(_corpus_line(name, r))
+    if len(results) > 1:
+        print(_corpus_line("overall", total))
+    print()
+    print(f"{'stance':<12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}   (all sets)")
     for stance in STANCES:
-        t, f_, n = per.get(stance, [0, 0, 0])
+        t, f_, n = total["per"].get(stance, [0, 0, 0])
         p, r, f1 = prf(t, f_, n)
         print(f"{stance:<12} {p:6.2f} {r:6.2f} {f1:6.2f} {t:4d} {f_:4d} {n:4d}")
-    p, r, f1 = prf(tp, fp, fn)
-    print(f"{'overall':<12} {p:6.2f} {r:6.2f} {f1:6.2f} {tp:4d} {fp:4d} {fn:4d}")
-    if tp:
-        print()
-        print(f"on {tp} matches: target accuracy {target_ok / tp:.2f}, said_on accuracy {said_ok / tp:.2f}, "
-              f"quote overlap {quote_ok / tp:.2f}")
     print()
     print("misses, false positives" + (" and attribute errors" if args.details else "") + ":")
-    for line in detail_lines:
-        if args.details or not line.startswith("  ATTR"):
-            print(line)
+    for name, r in results.items():
+        for line in r["lines"]:
+            if args.details or not line.startswith("  ATTR"):
+                print(line)
+    p, r, f1 = prf(total["tp"], total["fp"], total["fn"])
     print(f"f1={f1 * 100:.2f}")
 
 
