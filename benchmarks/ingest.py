@@ -2,7 +2,7 @@
 
     python -m benchmarks.ingest                      # Reuters + synthetic 10k, 30k, 100k
     python -m benchmarks.ingest --sizes 10000 --no-reuters
-    python -m benchmarks.ingest --reuters ../shared/corpus/reuters21578/docs --sizes 10000,30000 --workers 2
+    python -m benchmarks.ingest --reuters DOCS_DIR --sizes 10000,30000 --workers 2
     python -m benchmarks.ingest --profile-store      # cProfile of the storage replay
 
 For each corpus a fresh child process runs the same code `kb build` runs

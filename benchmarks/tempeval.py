@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """TempEval-3 task A (time expressions) for ingest.timex, with dateparser as a peer.
 
-    python benchmarks/tempeval.py ../shared/corpus/tempeval3/tbaq/TimeBank ../shared/corpus/tempeval3/tbaq/AQUAINT
+    python benchmarks/tempeval.py TIMEBANK_DIR AQUAINT_DIR    # TempEval-3 TBAQ-cleaned: TimeBank, AQUAINT
 
 Reads every .tml file under each DIR, tags the text of <TEXT> with the
 document's DCT, and scores against the gold TIMEX3s (DCT excluded): strict

@@ -42,7 +42,7 @@ class Document:
 
 @dataclass
 class Statement:
-    """One market-entry claim, with the fields of shared/spec/STATEMENTS.md."""
+    """One market-entry claim, with the fields of the data model (docs/data-model.md)."""
 
     company: str
     market: str

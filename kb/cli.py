@@ -188,7 +188,7 @@ EXPORT_FIELDS = [
 def export(db_path: str, fmt: str, output, corrections: str) -> None:
     """Export every statement with the spec's fields plus its document.
 
-    Each row has the fields of shared/spec/STATEMENTS.md, plus `document`
+    Each row has the fields of the data model (docs/data-model.md), plus `document`
     (the source file's name), `document_id`, the statement `id`, the
     quote's character offsets in the document text, and `claim_id` (the
     claim across sources it belongs to: the claims table), `corrected` (1 when
