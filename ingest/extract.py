@@ -206,6 +206,8 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     final, qualifier = "plans", "from"  # "does not expect to enter before 2031": plans, from then
                 elif final == "plans" and target and said_on and target == said_on and len(target) == 10:
                     final = "entered"  # "will start selling ... today"
+                elif final == "entered" and FUTURE_CLAUSE.search(text, max(sentence.start, action.start - 40), action.start):
+                    final = "plans"  # "before it starts operations in Peru": a present that means the future
                 elif final == "entered" and target and said_on and _later(target, ctx.doc.published or said_on):
                     final = "plans"  # "is launching in Peru next month", "announced its entry ... in 2027"
                 out.append(Statement(
@@ -297,6 +299,8 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     return None
 
 
+FUTURE_CLAUSE = re.compile(
+    r"\b(?:before|once|when|until|unless|if|as\s+soon\s+as)\s+(?:it|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)?)\s+$")
 PROGRESSIVE = re.compile(r"\b(?:is|are|was|were|'s|’s)\s+(?:now\s+|also\s+|finally\s+|officially\s+|already\s+)?$", re.IGNORECASE)
 
 
@@ -607,8 +611,9 @@ def _sentence_subject(sentence: Sentence, companies: CompanyIndex, text: str) ->
 
 def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
     """True when the words right before the cue are a pronoun or 'the company' (refer back)."""
-    before = text[max(sentence.start, cue_start - 70):cue_start]
-    return _reference_regex().search(before) is not None
+    before = text[max(sentence.start, cue_start - 160):cue_start]
+    before = ASIDE.sub("", before)  # "The chain, which serves coffee, is considering": the chain
+    return _reference_regex().search(before[-70:]) is not None
 
 
 @lru_cache(maxsize=1)
