@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .datafiles import data_rows
+from .grammar import DIRECT
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Cue:
 def compile_phrase(pattern: str) -> re.Pattern[str]:
     """A data-file phrase as a regex: case-insensitive, whole words, any whitespace for a space."""
     body = pattern.replace(" ", r"\s+")
-    tail = r"(?!\w)" if re.search(r"[\w)]$", pattern) and not pattern.endswith("?") else ""
+    tail = r"(?!\w)" if re.search(r"[\w)]$", pattern) and not pattern.endswith(("?", DIRECT)) else ""
     return re.compile(rf"(?<![\w-])(?:{body}){tail}", re.IGNORECASE)
 
 

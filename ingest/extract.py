@@ -16,7 +16,7 @@ from functools import lru_cache
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
 from .dates import timex_fields
-from .grammar import participle_only_forms
+from .grammar import DIRECT, participle_only_forms
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -439,8 +439,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
             continue
-        if after and action.cue.kind == "exit" and not EXIT_LINK.fullmatch(text, action.end, m.start) and not any(
-                p.start >= action.end for p in picked):
+        if after and (action.cue.kind == "exit" or action.cue.pattern.endswith(DIRECT)) and not EXIT_LINK.fullmatch(
+                text, action.end, m.start) and not any(p.start >= action.end for p in picked):
             continue  # "ended copper shipments through South Africa": the market must be what is left
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
             continue

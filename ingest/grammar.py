@@ -14,6 +14,7 @@ from functools import lru_cache
 from .datafiles import data_rows
 
 DETERMINER = r"(?:(?:its|their|his|her|the|a|an|our|some|all|all\s+of\s+its|all\s+its)\s+)?"
+DIRECT = r"(?=(?:the\s+)?(?-i:[A-Z]))"  # a direct object that is a market: a name follows ("exit Peru", "eyeing Chile")
 ADVERB = r"(?:(?:also|fully|officially|formally|commercially|quietly|finally|successfully|completely|now|then|gradually|eventually|temporarily|permanently|effectively)\s+)?"
 
 
@@ -39,7 +40,7 @@ def inflect(lemma: str) -> dict[str, str]:
         past, ing = lemma + "ed", lemma + "ing"
     return {
         "base": lemma,
-        "third": third,
+        "third": irregular.get("third") or third,
         "past": irregular.get("past") or past,
         "participle": irregular.get("participle") or irregular.get("past") or past,
         "ing": irregular.get("ing") or ing,
@@ -64,7 +65,7 @@ def _between(spec: str) -> str:
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
         return rf"{DETERMINER}(?:[\w'’-]+,? (?:and |or )?){{0,4}}(?:{nouns[spec]}) "
-    return rf"{DETERMINER}{spec} "
+    return rf"(?:{DETERMINER}|{ADVERB}){spec} "
 
 
 def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> str:
@@ -73,7 +74,7 @@ def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> st
     head = f"{verb_form} {particle} " if particle else f"{verb_form} "
     named = [p for p in preps if p]
     if not named:
-        return head + between  # a direct object follows ("exit Peru")
+        return head + between + DIRECT  # a direct object follows ("exit Peru")
     alternation = "(?:" + "|".join(named) + ")"
     if "" in preps and between.endswith(" "):
         return f"{head}{between[:-1]}(?: {alternation})?"
