@@ -47,7 +47,12 @@ _STARTERS = frozenset(
     "however meanwhile in on at for".split()
 )
 # A candidate end: terminal punctuation, optional closing quotes/brackets, whitespace.
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# Only at the start of a run of punctuation, and possessive: a run that is not followed by a
+# sentence start is read once, not once per character (a line of a million dots stays linear).
+# Same matches as the plain `[.!?]+[...]*(?=...)`, which can only succeed on a whole run.
+_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# The word after a candidate end, read in place (no copy of the rest of the paragraph).
+_NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?(\w+)")
 _PARA_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]+\S)")
 
 
@@ -84,10 +89,10 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _ends_sentence(text: str, end_pos: int, next_word: str) -> bool:
-    """Whether the punctuation ending at end_pos closes a sentence."""
+def _ends_sentence(text: str, end_pos: int, next_word: str, start: int = 0) -> bool:
+    """Whether the punctuation ending at end_pos closes a sentence (text before `start` not looked at)."""
     always, sometimes = _abbreviations()
-    head = text[max(0, end_pos - 64):end_pos]  # the last token is all that matters (and keeps this linear)
+    head = text[max(start, end_pos - 64):end_pos]  # the last token is all that matters (and keeps this linear)
     m = re.search(r"(\S+)$", head)
     token = m.group(1).rstrip("\"'”’)]").lower() if m else ""
     if not token.endswith((".",)):
@@ -106,16 +111,16 @@ def split(text: str) -> list[Sentence]:
     """Sentences of `text` with offsets; text[s.start:s.end] == s.text."""
     out: list[Sentence] = []
     for index, (pstart, pend) in enumerate(paragraphs(text)):
-        para = text[pstart:pend]
-        cursor = 0
-        for m in _END.finditer(para):
-            rest = para[m.end():].lstrip()
-            next_word = re.match(r"[\"'“‘(\[]?(\w+)", rest)
-            if not _ends_sentence(para, m.end(), next_word.group(1) if next_word else ""):
+        cursor = pstart
+        # Matched in `text` itself between the paragraph's bounds (pos/endpos), so that neither
+        # the paragraph nor the rest of it after each sentence is copied: linear in the text.
+        for m in _END.finditer(text, pstart, pend):
+            next_word = _NEXT_WORD.match(text, m.end(), pend)
+            if not _ends_sentence(text, m.end(), next_word.group(1) if next_word else "", pstart):
                 continue
-            _append(out, text, pstart + cursor, pstart + m.end(), index)
+            _append(out, text, cursor, m.end(), index)
             cursor = m.end()
-        _append(out, text, pstart + cursor, pend, index)
+        _append(out, text, cursor, pend, index)
     return out
 
 
