@@ -739,7 +739,26 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         qualifier = QUALIFIER_NAMES.get(re.sub(r"\s+", " ", q.group(1).lower()))
         if re.search(r"end\s+of\s+$", before_text) and qualifier is None:
             qualifier = "by"
-    return chosen.value, qualifier, f"{chosen.rule or chosen.type}: {chosen.text!r}"
+    value, rule = chosen.value, f"{chosen.rule or chosen.type}: {chosen.text!r}"
+    said_value = said.value if said else ctx.doc.published
+    if stance in ("plans", "considering", "delayed") and said_value and not re.search(r"\b\d{4}\b", chosen.text):
+        value, moved = _not_before(value, said_value)
+        if moved:
+            rule += " (a plan's month: the next one after said_on)"
+    return value, qualifier, rule
+
+
+def _not_before(value: str, said_on: str) -> tuple[str, bool]:
+    """A month, season, quarter or half named without a year, for a plan made on `said_on`: the next
+    one, not the last ("in March" said in May 2024 is 2025-03)."""
+    m = re.fullmatch(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))", value)
+    start, said_start = timex_fields(value).get("start"), timex_fields(said_on).get("start")
+    if not m or not start or not said_start:
+        return value, False
+    end_of_period = timex_fields(value)
+    if start[:7] >= said_start[:7] or (end_of_period.get("precision") != "month" and start[:4] == said_start[:4]):
+        return value, False
+    return f"{int(m.group(1)) + 1}{m.group(2)}", True
 
 
 def _confidence(frame: Action | None, action: Action, speaker_type: str, subject_rule: str,

@@ -174,3 +174,12 @@ def test_no_plans_words_do_not_leak_into_other_sentences():
     text = "Kestrel Foods Inc has no plans for Chile.\n\nIt opened its first store in Peru in 2021."
     assert ("Kestrel Foods", "PE", "entered") in found(text)
     assert not re.search("no_plans", str([s for s in statements(text) if s.market == "PE"]))
+
+
+def test_a_plans_month_without_a_year_is_the_next_one():
+    (s,) = statements("Kestrel Foods Inc plans to launch in Peru in March.", published="2024-05-06")
+    assert s.target == "2025-03"
+    (s,) = statements("Kestrel Foods Inc plans to launch in Peru in June.", published="2024-05-06")
+    assert s.target == "2024-06"
+    (s,) = statements("Kestrel Foods Inc plans to launch in Peru in March 2024.", published="2024-05-06")
+    assert s.target == "2024-03"  # the text says so
