@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from ingest import safe_yaml
 from ingest.fingerprint import canonical_url
 from ingest.records import Document, Extraction, Statement
 
@@ -92,8 +93,11 @@ class Corrections:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line as `__line__`."""
+MAX_BYTES = 10 * 1024 * 1024  # a larger corrections file is refused before it is parsed
+
+
+class _LineLoader(safe_yaml.SafeLoader):
+    """SafeLoader (no aliases, bounded depth: ingest.safe_yaml) that records each mapping's line as `__line__`."""
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -111,9 +115,14 @@ def load_corrections(path: str | Path | None) -> Corrections:
         return Corrections()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)  # never more than the limit, whatever the file is
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise CorrectionsError(f"{path}: cannot read corrections file: {e}") from None
+    if len(data) > MAX_BYTES:
+        raise CorrectionsError(f"{path}: corrections file is over the {MAX_BYTES // 2**20} MiB limit; "
+                               "split it or remove old corrections")
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as e:
