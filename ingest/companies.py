@@ -44,7 +44,7 @@ FUNCTION_WORDS = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Reuters However Meanwhile Also
     While When After Before Under Since If Although According Some Many Most Other Both Each Its
     Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several
-    There Here What Who Why How Such Any All No Not Only Also Even Still Yet""".split()
+    There Here What Who Why How Such Any All No Not Only Also Even Still Yet Nor So Or""".split()
 )
 # Words that may start a name ("New York Life", "United Technologies", "Federal Paperboard") but are
 # not a company on their own.
@@ -246,7 +246,7 @@ class CompanyIndex:
 
 # A brand-style name: capitalized words, digits after the first ("Forever 21"), "&" and "+" ("H&M", "Disney+").
 _BRAND = r"[A-Z][\w&+'’.-]*[\w+]|[A-Z]"
-_BRAND_NAME = rf"(?:{_BRAND})(?:\s+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"
+_BRAND_NAME = rf"(?:{_BRAND})(?:[^\S\n]+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"  # one line: a dateline above is not part of it
 
 
 @lru_cache(maxsize=1)

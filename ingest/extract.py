@@ -619,9 +619,10 @@ def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
 @lru_cache(maxsize=1)
 def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
-    right before a cue (with up to three words between): words that refer back to a company."""
+    right before a cue (with up to three words between): words that refer back to a company ('they'
+    in news is people: "growers said they would")."""
     nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:it|we|they|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+    return re.compile(rf"(?<![\w-])(?:it|we|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
 

@@ -14,6 +14,13 @@ from functools import lru_cache
 from .datafiles import data_rows
 
 DETERMINER = r"(?:(?:its|their|his|her|the|a|an|our|some|all|all\s+of\s+its|all\s+its)\s+)?"
+POSSESSIVE = r"(?:all\s+(?:of\s+)?)?(?:its|their|our|his|her)\s+"
+# words before a noun: up to three, a pair or a list ("its sales, design and support"), none a
+# preposition ("the depot and move all production" is two phrases: one word at most after a bare "and")
+_WORD = r"(?!(?:in|into|to|from|across|for|of|with|at|on|by|and|or|but|which|who|that)\b)[\w'’-]+"
+MODIFIERS = (rf"(?:(?:{_WORD} )?(?:{_WORD}, ){{1,3}}{_WORD} (?:and |or )(?:{_WORD} ){{0,2}}"  # a list
+             rf"|(?:{_WORD} )?{_WORD} (?:and |or )(?:{_WORD} )?"  # a pair ("manufacturing and exports")
+             rf"|(?:{_WORD} ){{0,3}})")  # the longest first: a regex takes the first alternative that fits
 DIRECT = r"(?=(?:the\s+)?(?-i:[A-Z]))"  # a direct object that is a market: a name follows ("exit Peru", "eyeing Chile")
 ADVERB = r"(?:(?:also|fully|officially|formally|commercially|quietly|finally|successfully|completely|now|then|gradually|eventually|temporarily|permanently|effectively)\s+)?"
 
@@ -64,7 +71,9 @@ def _between(spec: str) -> str:
         return r"(?![\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ ){1,4}"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
-        return rf"{DETERMINER}(?:[\w'’-]+,? (?:and |or )?){{0,4}}(?:{nouns[spec]}) "
+        return rf"{DETERMINER}{MODIFIERS}(?:{nouns[spec]}) "
+    if spec.startswith("own ") and spec[4:] in nouns:  # the company's own: "sell its X business", not "sell services"
+        return rf"{POSSESSIVE}{MODIFIERS}(?:{nouns[spec[4:]]}) "
     return rf"(?:{DETERMINER}|{ADVERB}){spec} "
 
 
@@ -77,7 +86,7 @@ def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> st
         return head + between + DIRECT  # a direct object follows ("exit Peru")
     alternation = "(?:" + "|".join(named) + ")"
     if "" in preps and between.endswith(" "):
-        return f"{head}{between[:-1]}(?: {alternation})?"
+        return f"{head}{between[:-1]}(?!\\w)(?: {alternation})?"
     if "" in preps:
         return f"{head}(?:{alternation} )?"
     return f"{head}{between}{alternation}"
