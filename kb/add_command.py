@@ -58,9 +58,12 @@ def add(urls: tuple[str, ...], db_path: str, sources: str | None, timeout: float
                        f"{fetched.size} bytes)")
     click.echo(f"URLs: {len(saved)} fetched, {failed} failed")
     if saved and not fetch_only:
-        from .build import build_paths  # imported here: building pulls in the whole extraction pipeline
+        from .build import BuildBusy, build_paths  # imported here: building pulls in the whole extraction pipeline
 
-        report = build_paths(saved, db_path, workers=1)
+        try:
+            report = build_paths(saved, db_path, workers=1)
+        except BuildBusy as e:  # the pages are saved: a later `kb build` of the folder stores them
+            raise click.ClickException(f"{e} (the fetched pages are saved in {folder})") from None
         for path, error in report.errors:
             where = f"{url_of[path]} (saved as {path})" if path in url_of else path
             click.echo(f"error: {where}: {error}", err=True)

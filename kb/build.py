@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from ingest.records import Extraction, ReadError
 
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
-from .schema import open_db
+from .schema import build_marker, clear_build_marker, open_db, restore_fts, set_build_marker
 from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
                     stored_hashes)
 from .timeline import recompute as recompute_claims
@@ -127,7 +129,17 @@ def build_paths(
     if corrections is not None and not Path(corrections).exists():
         raise CorrectionsError(f"{corrections}: corrections file not found")
     loaded = load_corrections(corrections)
-    db = open_db(db_path)
+    with build_lock(db_path):  # one build at a time: a second one is told so (BuildBusy), not "database is locked"
+        db = open_db(db_path)
+        try:
+            return _build(db, paths, loaded, workers, prune, on_file)
+        finally:
+            db.close()
+
+
+def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_file) -> BuildReport:
+    # Set before the first write, cleared by finish_build: a build that dies in between leaves it.
+    set_build_marker(db, json.dumps({"pid": os.getpid(), "started": _now()}))
     known = stored_hashes(db)
     files = list(iter_files(paths))
     # A document whose corrections changed since it was stored is extracted again (not skipped).
@@ -157,11 +169,114 @@ def build_paths(
                 delete_document(db, doc_id)
                 report.pruned += 1
     _check_corrections(db, loaded, report)
+    finish_build(db)
+    return report
+
+
+def finish_build(db) -> None:
+    """What every build ends with, and what repairs one that was killed before its end: the
+    full-text triggers (and the index, if they were dropped), company counts, claims, facet
+    counts; only then the unfinished-build marker is cleared."""
+    restore_fts(db)
     refresh_companies(db)
     recompute_claims(db)
     refresh_facet_counts(db)  # last: counts of what is now stored, for the Datasette pages
-    db.close()
-    return report
+    clear_build_marker(db)
+
+
+class BuildBusy(RuntimeError):
+    """Another `kb build` is writing to this database (the message says so, naming it)."""
+
+
+class BuildUnfinished(RuntimeError):
+    """The last build stopped before its end and the database could not be repaired here."""
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def lock_path(db_path: str | Path) -> Path:
+    return Path(f"{db_path}.build-lock")
+
+
+@contextmanager
+def build_lock(db_path: str | Path):
+    """Hold the database's build lock (an flock on `<db>.build-lock`, released by the system
+    when the process dies, even by kill -9) or raise BuildBusy naming the database."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): no guard, as before
+        yield
+        return
+    try:
+        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a read-only folder: SQLite will say what matters when writing
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise BuildBusy(f"{db_path}: another kb build is writing to it" + (f" (pid {pid})" if pid else "")
+                            + "; wait for it to finish, then run this again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def ensure_finished(db_path: str | Path, while_building: str = "refuse") -> str | None:
+    """Make sure the database at `db_path` is not the leftover of a killed build.
+
+    Returns None when it is fine, or a note when it was repaired (`finish_build` run). Raises
+    BuildUnfinished, naming `kb build`, when it cannot be repaired (read-only, disk full...),
+    and BuildBusy when a build is running and `while_building` is "refuse"; with "allow",
+    returns a note saying the build is running (Datasette on a WAL database serves the
+    documents stored so far).
+    """
+    try:
+        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+        try:
+            marker = build_marker(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise BuildUnfinished(f"{db_path}: not a readable SQLite database ({e}); move it aside and run "
+                              f"`kb build --db {db_path}`") from None
+    if marker is None:
+        return None
+    try:
+        with build_lock(db_path):
+            try:
+                db = open_db(db_path)
+                try:
+                    finish_build(db)
+                finally:
+                    db.close()
+            except sqlite3.Error as e:
+                raise BuildUnfinished(
+                    f"{db_path}: the last kb build stopped before it finished (search index, claims and facet "
+                    f"counts may be stale) and it cannot be repaired here ({e}); run `kb build --db {db_path}` "
+                    "to finish it") from None
+    except BuildBusy as e:
+        if while_building == "allow":
+            return f"{db_path}: a kb build is writing to it; claims and facet counts are refreshed when it ends"
+        raise BuildBusy(f"{e} (the data is incomplete until it ends)") from None
+    started = _started(marker)
+    return (f"{db_path}: the last kb build{started} stopped before it finished; restored its full-text "
+            "search, claims and facet counts")
+
+
+def _started(marker: str) -> str:
+    try:
+        return f" (started {json.loads(marker)['started']})"
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 # A build of at least BULK_FILES files (and at least a quarter as many as are stored) is a bulk

@@ -67,7 +67,9 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
     Corrections (reject, fix or add statements; see the README) are applied
     on every build; a document whose corrections changed is extracted again.
     """
-    from .build import EXAMPLES, build_paths, iter_files
+    import sqlite3
+
+    from .build import EXAMPLES, BuildBusy, build_paths, iter_files
     from .corrections import CorrectionsError
 
     if not paths:
@@ -88,8 +90,10 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
         try:
             report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file,
                                  corrections=corrections_path)
-        except CorrectionsError as e:
+        except (CorrectionsError, BuildBusy) as e:
             raise click.ClickException(str(e)) from None
+        except sqlite3.Error as e:
+            raise click.ClickException(_database_problem(db_path, e)) from None
     if show_progress:
         for path, error in errors:
             click.echo(f"error: {path}: {error}", err=True)
@@ -120,13 +124,19 @@ def serve(db_path: str, port: int, host: str, open_browser: bool) -> None:
       kb serve
       kb serve --db market.db --port 8080
     """
-    from .build import EXAMPLES, build_paths
+    from .build import EXAMPLES, BuildBusy, BuildUnfinished, build_paths, ensure_finished
     from .datasette_app import serve_args
 
     if not Path(db_path).exists():
         click.echo(f"{db_path} does not exist yet: building it from the examples in {EXAMPLES}", err=True)
         report = build_paths([EXAMPLES], db_path)
         click.echo(report.summary(), err=True)
+    try:  # a build killed before its end left stale search, claims, counts: finish it first
+        note = ensure_finished(db_path, while_building="allow")
+    except (BuildBusy, BuildUnfinished) as e:
+        raise click.ClickException(str(e)) from None
+    if note:
+        click.echo(f"note: {note}", err=True)
     from datasette import cli as datasette_cli
 
     args = serve_args(db_path, port=port, host=host, open_browser=open_browser)
@@ -200,11 +210,18 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
       kb export > statements.jsonl
       kb export --format csv -o statements.csv
     """
+    from .build import BuildBusy, BuildUnfinished, ensure_finished
     from .export import export_rows
 
     if not Path(db_path).exists():
         raise click.BadParameter(f"{db_path} does not exist; run `kb build --db {db_path}` first",
                                  param_hint="--db")
+    try:  # never export what a killed or running build left half-done
+        note = ensure_finished(db_path, while_building="refuse")
+    except (BuildBusy, BuildUnfinished) as e:
+        raise click.ClickException(str(e)) from None
+    if note:
+        click.echo(f"note: {note}", err=True)
     rows = export_rows(db_path, corrections=corrections)
     if fmt == "jsonl":
         for row in rows:
@@ -214,6 +231,16 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
+
+
+def _database_problem(db_path: str, e: Exception) -> str:
+    """One line for an SQLite error on the database file, naming it and what to do."""
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return f"{db_path}: the database is locked by another program writing to it; try again when it is done"
+    if "not a database" in text or "malformed" in text:
+        return f"{db_path}: not a readable SQLite database ({text}); move it aside and run `kb build --db {db_path}`"
+    return f"{db_path}: database error: {text}"
 
 
 cli.add_command(timex)

@@ -228,6 +228,14 @@ def main(argv: list[str] | None = None) -> None:
                     help="open the database read-only, with table counts from an inspect file")
     args = ap.parse_args(argv)
     db = Path(args.db)
+    from .build import BuildBusy, BuildUnfinished, ensure_finished
+
+    try:  # a build killed before its end left stale search, claims, counts: finish it first
+        note = ensure_finished(db, while_building="refuse" if args.immutable else "allow")
+    except (BuildBusy, BuildUnfinished) as e:
+        sys.exit(f"error: {e}")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     serve = serve_args(db, port=args.port, host=args.host)
     if args.immutable:
         wal = Path(f"{db}-wal")

@@ -7,6 +7,7 @@ and the reference rows (stances, markets).
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,39 @@ FACET_COUNTS_SQL = """create table if not exists facet_counts (
   primary key (tbl, col, value))"""
 
 
+# Small facts about the database itself. `build_unfinished` is set when a build starts writing
+# and deleted only once the full-text triggers, claims and facet counts are restored
+# (kb.build.finish_build): a build killed in between (kill -9, disk full, OOM) leaves it set,
+# and `kb serve` / `kb export` finish the job or refuse instead of serving stale data.
+STATE_SQL = "create table if not exists kb_state (key text primary key, value text)"
+BUILD_MARKER = "build_unfinished"
+
+
+def set_build_marker(db: sqlite_utils.Database, value: str) -> None:
+    """Note, committed at once, that a build is writing (see STATE_SQL)."""
+    with db.conn:
+        db.conn.execute(STATE_SQL)
+        db.conn.execute("insert or replace into kb_state (key, value) values (?, ?)", [BUILD_MARKER, value])
+
+
+def clear_build_marker(db: sqlite_utils.Database) -> None:
+    with db.conn:
+        db.conn.execute(STATE_SQL)
+        db.conn.execute("delete from kb_state where key = ?", [BUILD_MARKER])
+
+
+def build_marker(conn) -> str | None:
+    """The unfinished build's note, or None (also for a database without kb_state). `conn`: a
+    sqlite3 connection, read-only is enough."""
+    try:
+        row = conn.execute("select value from kb_state where key = ?", [BUILD_MARKER]).fetchone()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return None
+        raise
+    return row[0] if row else None
+
+
 def facet_cache_triggers(table: str) -> dict[str, str]:
     """The triggers that drop `table`'s cached facet counts when a cached column changes."""
     clear = f"DELETE FROM facet_counts WHERE tbl = '{table}';"
@@ -349,6 +383,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             if not db[table].detect_fts():
                 db[table].enable_fts(columns, create_triggers=False, tokenize="porter")
         db.execute(FACET_COUNTS_SQL)
+        db.execute(STATE_SQL)
         db.execute("create index if not exists facet_counts_by_count on facet_counts (tbl, col, count desc, value)")
         restore_fts(db)
         for name, sql in VIEWS.items():
