@@ -215,3 +215,21 @@ def test_corrupt_database_is_one_line(tmp_path, command, fake_datasette):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and str(db) in lines[0] and "not a database" in lines[0], result.output
     assert not fake_datasette
+
+
+def test_database_locked_by_another_program_is_one_line(tmp_path):
+    """Not a kb build but some other writer (sqlite3 shell, a script) holding the write lock:
+    kb build waits SQLite's busy timeout, then says so in one line naming the database."""
+    first, _ = _folders(tmp_path)
+    db = tmp_path / "kb.db"
+    build_paths([first], db, workers=1)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("begin exclusive")
+    try:
+        result = CliRunner().invoke(cli, ["build", str(first), "--db", str(db)])
+    finally:
+        other.execute("rollback")
+        other.close()
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(db) in lines[0] and "locked" in lines[0], result.output
