@@ -44,7 +44,9 @@ MARKET_NOUNS = re.compile(
     rf"(?:(?:(?!(?:{FINANCE_WORDS})\b)"
     r"[a-z][\w-]*\s+){0,3}?markets?\b|"  # "the Japanese securities market", not "European capital markets"
     r"market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
-    r"operations|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture)\b"
+    r"operations|operation|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture|"
+    r"marketplace|store|stores|outlet|outlets|branch|branches|showroom|launch|rollout|roll-out|debut|entry|"
+    r"expansion|arm|service|services|network|platform)\b"  # "its Nigerian rollout", "a South African marketplace"
 )
 QUALIFIERS = re.compile(
     r"(?:\b(by|before|from|starting(?:\s+in|\s+from)?|beginning(?:\s+in)?|after|since|until|no\s+later\s+than|as\s+early\s+as|in|on|during|within|for)\s+(?:the\s+)?(?:end\s+of\s+|middle\s+of\s+|start\s+of\s+|beginning\s+of\s+)?)$",
@@ -57,7 +59,7 @@ PRESENT_TENSE = frozenset(
     "enters launches opens expands moves ventures arrives debuts comes returns begins starts sets establishes".split()
 )
 COORDINATION = re.compile(
-    r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as)\s*(?:the\s+)?)+$"
+    r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as|among them|namely|notably|especially)\s*(?:[Tt]he\s+)?)+$"
     r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
 )
 NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
@@ -93,7 +95,8 @@ class Context:
         "the country" and "there" refer to."""
         if not hasattr(self, "_countries"):
             self._countries = [(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
-                               if len(country_of(m.code) or "") == 2]
+                               if len(country_of(m.code) or "") == 2
+                               and not (self.homes and self.homes.is_seat(m.start, m.end))]  # not "Japan's Kanzo"
             self._country_ends = [end for end, _ in self._countries]
         i = bisect_left(self._country_ends, offset)
         if i and offset - self._countries[i - 1][0] <= COUNTRY_REFERENCE_SPAN:
@@ -143,9 +146,14 @@ def _lead_company(companies: CompanyIndex, sentences: list[Sentence]) -> str | N
     return None
 
 
+QUOTE_MARKS = str.maketrans({c: " " for c in "\"“”‘’«»"})
+
+
 def _cues_in(sentence: Sentence) -> list[Action]:
+    """The cues of a sentence, read with quotation marks as spaces (the retailer had "no current" plans):
+    the same offsets, and a quoted word does not break a phrase."""
     out = []
-    for cue, start, end in find_cues(sentence.text):
+    for cue, start, end in find_cues(sentence.text.translate(QUOTE_MARKS).replace(" s ", "'s ")):
         out.append(Action(cue, sentence.start + start, sentence.start + end))
     return sorted(out, key=lambda a: (a.start, -a.end))
 
@@ -163,6 +171,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
     markets = _markets_in(sentence, ctx)
     out: list[Statement] = []
     used_markets: set[tuple[str, str]] = set()
+    previous: tuple[list[MarketMention], int] | None = None  # the last predicate's markets, and its end
     for action in _outermost(actions):
         if any((b.start < action.end and b.end > action.start) or (b.end <= action.start and action.start - b.end < 70
                and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
@@ -175,8 +184,14 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
             continue
         scope_end = _scope_end(action, actions, sentence, text)
         picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes_between(sentence.start, sentence.end))
+        if not picked and previous and COORDINATED_PREDICATE.fullmatch(
+                _without_dates(text, previous[1], action.start, ctx.timexes_between(sentence.start, sentence.end))):
+            picked = previous[0]  # "entered Peru in 2001 and stopped operations in 2019": the same market
+        if not picked:
+            picked = _fronted_market(sentence, markets, action, text)  # "In Peru, its app has been available since May"
         if not picked:
             continue
+        previous = (picked, action.end)
         speaker = attribution or (para_attr if _quoted(sentence, text) else None)
         if re.match(r"(?:market|offer|exports?)\b", text[action.start:action.end], re.IGNORECASE) and NOUN_BEFORE.search(
                 text, max(sentence.start, action.start - 20), action.start):
@@ -187,6 +202,9 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
             continue  # "invite more grain brokers to set up shop here": their move, not a company's
         possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
         subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx, possessive)
+        if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, ctx) \
+                and speaker.verb_end <= (frame or action).start:
+            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
         if not subjects:
             continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
         subjects += _venture_partners(action, frame, scope_end, subjects, ctx)
@@ -230,6 +248,21 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     },
                 ))
     return out
+
+
+# what joins two predicates of one subject: "entered Peru in 2001 and stopped operations"
+COORDINATED_PREDICATE = re.compile(r"[^,;.]{0,40}?\s+(?:and|but)\s+(?:later\s+|then\s+|subsequently\s+|eventually\s+)?")
+
+
+def _fronted_market(sentence: Sentence, markets: list[MarketMention], action: Action, text: str) -> list[MarketMention]:
+    """The market of a phrase that opens the sentence ("In Peru, ..."), for a predicate that names none."""
+    m = re.match(r"\W*(?:In|Across|Throughout)\s+(?:the\s+)?", sentence.text)
+    if not m:
+        return []
+    first = [mm for mm in markets if mm.start == sentence.start + m.end() and not mm.adjective]
+    if first and re.match(r"\s*,", text[first[0].end:first[0].end + 3]) and first[0].end < action.start:
+        return first
+    return []
 
 
 def _outermost(actions: list[Action]) -> list[Action]:
@@ -284,6 +317,8 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         return frame.cue.stance
     surface = text[action.start:action.end].split()[0].lower()
     before = text[max(0, action.start - 12):action.start].lower()
+    if action.cue.kind == "entry" and re.search(r"\b(?:after|since|before)\s+$", before) and surface.endswith("ing"):
+        return "entered" if not before.rstrip().endswith("before") else None  # "months after starting operations there"
     if action.cue.kind == "entry" and _progressive(action, text):
         # "is entering Japan", "is expanding into Vietnam": a move under way, announced; "is selling
         # there again": a return that has happened
@@ -294,6 +329,10 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         if re.search(r"\b(?:to|would|could|may|might|will)\s+(?:have\s+)?$", before):
             return None
         return "entered"
+    hedged = re.match(r"(?:its|their|a|an|the)\s+(likely|planned|expected|upcoming|proposed|intended|possible|potential|"
+                      r"eventual|future)\s", text[action.start:action.end], re.IGNORECASE)
+    if hedged:  # "its likely entry into", "a possible launch in"
+        return "considering" if hedged.group(1).lower() in ("possible", "potential", "eventual") else "plans"
     if surface in PRESENT_TENSE and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
         return "entered"  # present tense in news ("Tesla enters India")
     return None
@@ -395,7 +434,7 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
         if not m.adjective and re.match(r"\s+(?:[A-Z][\w-]*\s+){1,2}(?:Department|Ministry|Court|Commission|Agency|Authority|"
                                         r"Board|Administration|Bureau|Council|Committee|Embassy|Service)\b", ctx.doc.text[end:end + 60]):
             continue  # "the U.S. Justice Department"
-        if re.search(r"\b(?:outside|except|excluding|other\s+than|apart\s+from)\s+(?:in\s+)?(?:the\s+)?$",
+        if re.search(r"\b(?:outside|except|excluding|other\s+than|apart\s+from|beyond|besides)\s+(?:in\s+)?(?:the\s+)?$",
                      ctx.doc.text[max(0, start - 24):start]):
             excluded_end = end
             continue  # "holdings outside Canada", "across Canada, except in Quebec"
@@ -619,10 +658,10 @@ def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
 @lru_cache(maxsize=1)
 def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
-    right before a cue (with up to three words between): words that refer back to a company ('they'
-    in news is people: "growers said they would")."""
+    right before a cue (with up to three words between), or 'its app' as a subject: words that refer
+    back to a company ('they' in news is people: "growers said they would")."""
     nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:it|we|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+    return re.compile(rf"(?<![\w-])(?:it|we|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
 
@@ -677,12 +716,32 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
         for t in concrete:  # "On Tuesday, Xiaomi said"
             if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and re.match(r"\s*,", text[t.end:t.end + 2]):
                 return t.value[:10], f"date opening the reporting clause ({t.rule or t.type})", t
+    dated = _dated_reporting_verb(sentence, ctx)
+    if dated:
+        return dated.value[:10], f"date by a reporting verb ({dated.rule or dated.type})", dated
     retold = _retold_on(sentence, ctx)
     if retold:
         return retold.value[:10], f"date of a claim retold ({retold.rule or retold.type})", retold
     if ctx.doc.published:
         return ctx.doc.published, "publication date", None
     return None, "no date known", None
+
+
+def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
+    """A date right after a reporting verb of the sentence ("X said Tuesday", "announced on Wednesday that"),
+    for a sentence whose speaker was not attributed."""
+    text = ctx.doc.text
+    concrete = [t for t in ctx.timexes_between(sentence.start, sentence.end)
+                if t.type in ("DATE", "TIME") and _concrete(t.value)]
+    if not concrete:
+        return None
+    for v in speech_verb_regex().finditer(text, sentence.start, sentence.end):
+        for t in concrete:
+            if 0 <= t.start - v.end() <= 4 and re.fullmatch(r"\s*(?:on\s*)?", text[v.end():t.start]):
+                return t
+            if 0 <= v.start() - t.end <= 2 and re.search(r"\bon\s+$", text[max(0, t.start - 4):t.start]):
+                return t  # "BYD on Wednesday announced"
+    return None
 
 
 def _retold_on(sentence: Sentence, ctx: Context) -> Timex | None:

@@ -68,6 +68,12 @@ class People:
         if _may_match(TITLED, folded):
             for m in TITLED.finditer(text):
                 people.add(m.group(2), m.group(1), companies)
+                person = people.people.get(re.sub(r"\s+", " ", m.group(2)).strip())
+                if person and not person.org:  # "Kestrel Foods chief executive Ana Ruiz": the company before the role
+                    before = [c for c in companies.mentions_between(max(0, m.start() - 80), m.start() + 1)
+                              if c.company and re.fullmatch(r"(?:'s|’s)?[^.;:,\n]{0,40}", text[c.end:m.start(1)])]
+                    if before:
+                        person.org = before[-1].company
         return people
 
 

@@ -183,3 +183,50 @@ def test_a_plans_month_without_a_year_is_the_next_one():
     assert s.target == "2024-06"
     (s,) = statements("Kestrel Foods Inc plans to launch in Peru in March 2024.", published="2024-05-06")
     assert s.target == "2024-03"  # the text says so
+
+
+# --- more shapes of news sentences -------------------------------------------------------------
+
+def test_quotation_marks_inside_a_phrase_do_not_break_it():
+    assert found('Kestrel Foods Inc said it had "no current" plans to enter Chile.') == {("Kestrel Foods", "CL", "no_plans")}
+
+
+def test_a_coordinated_predicate_shares_the_market():
+    text = "Kestrel Foods Inc entered Peru in 2001 and closed its stores in 2019."
+    assert found(text) == {("Kestrel Foods", "PE", "entered"), ("Kestrel Foods", "PE", "withdrawn")}
+
+
+def test_a_fronted_market_belongs_to_a_predicate_without_one():
+    text = "Pennywise Ltd grew fast last year.\n\nIn Chile, its app has been available since May."
+    assert found(text) == {("Pennywise", "CL", "entered")}
+
+
+def test_an_ing_form_after_after_is_something_that_happened():
+    text = "Kestrel Foods Inc is leaving Peru only months after starting operations there."
+    assert found(text) == {("Kestrel Foods", "PE", "withdrawn"), ("Kestrel Foods", "PE", "entered")}
+
+
+@pytest.mark.parametrize("text, stance", [
+    ("Kestrel Foods Inc is hiring staff for its likely entry into Chile.", "plans"),
+    ("Kestrel Foods Inc is hiring staff for a possible launch in Chile.", "considering"),
+])
+def test_a_hedged_entry_noun_is_a_plan_or_a_possibility(text, stance):
+    assert found(text) == {("Kestrel Foods", "CL", stance)}
+
+
+def test_a_speaker_without_a_company_subject_speaks_for_their_company():
+    text = ("Kestrel Foods Inc chief executive Ana Ruiz spoke to investors on Monday.\n\n"
+            "Ruiz said the priority will be exiting operations in Peru and Bolivia.")
+    assert found(text) == {("Kestrel Foods", "PE", "withdrawn"), ("Kestrel Foods", "BO", "withdrawn")}
+
+
+def test_a_weekday_by_a_reporting_verb_is_when_it_was_said():
+    (s,) = statements("Kestrel Foods Inc said Tuesday it was closing its stores in Peru.", published="2024-05-09")
+    assert s.said_on == "2024-05-07"
+    (s,) = statements("Kestrel Foods Inc on Tuesday announced its exit from Peru.", published="2024-05-09")
+    assert s.said_on == "2024-05-07"
+
+
+def test_the_country_is_not_the_seat_in_a_possessive():
+    text = "Kanzo Corp has struggled in Peru for years.\n\nJapan's Kanzo sold its assets in the country last year."
+    assert found(text) == {("Kanzo", "PE", "withdrawn")}
