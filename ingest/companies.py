@@ -43,7 +43,7 @@ FUNCTION_WORDS = frozenset(
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Reuters However Meanwhile Also
     While When After Before Under Since If Although According Some Many Most Other Both Each Its
-    Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several
+    Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several Besides Like Unlike
     There Here What Who Why How Such Any All No Not Only Also Even Still Yet Nor So Or""".split()
 )
 # Words that may start a name ("New York Life", "United Technologies", "Federal Paperboard") but are

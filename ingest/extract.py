@@ -322,7 +322,7 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     if action.cue.kind == "entry" and _progressive(action, text):
         # "is entering Japan", "is expanding into Vietnam": a move under way, announced; "is selling
         # there again": a return that has happened
-        return "entered" if re.match(r"[^.;]{0,80}?\bagain\b", text[action.end:]) else "plans"
+        return "entered" if AGAIN.match(text, action.end) else "plans"
     if re.search(r"\b(?:not|never|n't)\s+$", before):
         return None
     if action.cue.stance == "entered":
@@ -340,6 +340,7 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
 
 FUTURE_CLAUSE = re.compile(
     r"\b(?:before|once|when|until|unless|if|as\s+soon\s+as)\s+(?:it|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)?)\s+$")
+AGAIN = re.compile(r"[^.;]{0,80}?\bagain\b")
 PROGRESSIVE = re.compile(r"\b(?:is|are|was|were|'s|’s)\s+(?:now\s+|also\s+|finally\s+|officially\s+|already\s+)?$", re.IGNORECASE)
 
 
