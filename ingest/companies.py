@@ -295,10 +295,10 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                     re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words):
                 continue  # "Minister Jason Clare": a person with a title
             if rule == "subject" and not m.group("strong") and _sentence_initial(text, m.start(group)) \
-                    and not _named_elsewhere(surface, text, title):
+                    and not _named_elsewhere(surface, text, title) and not _brand_like(surface):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
-                person_like[surface] = _looks_like_person(surface, text) or _titled_person(surface, text)
+                person_like[surface] = (" " in surface and _looks_like_person(surface, text)) or _titled_person(surface, text)
             if person_like[surface] or _surname(surface, text):
                 continue
             index.add(surface, m.start(group))
@@ -312,6 +312,14 @@ def _common_word(surface: str, text: str) -> bool:
     if " " in surface or not surface[1:].islower():
         return False
     return re.search(rf"(?<![\w-]){re.escape(surface.lower())}(?![\w-])", text) is not None
+
+
+def _brand_like(surface: str) -> bool:
+    """A name that no sentence-opening English word looks like: several words, inner capitals or digits
+    ("GoPay", "H2O"), or one word not ending in -s (plurals open sentences: "Sales have...")."""
+    if " " in surface or re.search(r"[A-Z0-9&+]", surface[1:]):
+        return True
+    return not surface.endswith("s") and not surface.endswith("ing") and len(surface) > 2
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -376,7 +384,9 @@ def _place_and_business_words(name: str) -> bool:
 
 def _trim_leading(surface: str) -> str:
     words = surface.split()
-    while len(words) > 1 and (words[0] in FUNCTION_WORDS or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
+    titled = re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None  # "Mr Price Holdings" is a name
+    while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))
+                              or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
         words = words[1:]
     return " ".join(words)
 

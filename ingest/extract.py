@@ -301,6 +301,8 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         return action.cue.stance
     if kind == "delay":
         return "delayed"
+    if kind == "entry" and re.search(r"\bno\s+longer\s+(?:\w+\s+){0,2}$", text[max(0, action.start - 30):action.start]):
+        return "withdrawn"  # "will no longer sell its phones in Peru"
     if kind == "exit":
         if frame and frame.cue.stance == "no_plans":
             return None  # "no plans to leave" is not an entry statement
@@ -556,6 +558,9 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         company = _pronoun_company(speaker, focus)
         return [(company, "pronoun")] if company else []
     if not before:
+        if _opening_reference().match(text, sentence.start, cue_start):
+            company = _pronoun_company(speaker, focus)  # "The carmaker had announced in early 2019 its plan to enter"
+            return [(company, "reference opening the sentence")] if company else []
         return []
     last = before[-1]
     if PLURAL_SUBJECT.search(text, last.end, cue_start):
@@ -664,6 +669,15 @@ def _reference_regex() -> re.Pattern[str]:
     nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:it|we|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _opening_reference() -> re.Pattern[str]:
+    """A sentence whose subject is 'It' or 'The <company noun>' (up to three words before the noun),
+    followed by its verb: its company is the one the text is about."""
+    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
+    return re.compile(rf"\W*(?:It|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
+                      rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
 
 
 def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | None:

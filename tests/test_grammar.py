@@ -230,3 +230,23 @@ def test_a_weekday_by_a_reporting_verb_is_when_it_was_said():
 def test_the_country_is_not_the_seat_in_a_possessive():
     text = "Kanzo Corp has struggled in Peru for years.\n\nJapan's Kanzo sold its assets in the country last year."
     assert found(text) == {("Kanzo", "PE", "withdrawn")}
+
+
+def test_no_longer_turns_an_entry_into_an_exit():
+    assert found("Kestrel Foods Inc will no longer sell its frozen meals in Chile.") == {("Kestrel Foods", "CL", "withdrawn")}
+
+
+def test_a_sentence_opening_with_the_company_noun_refers_back():
+    text = ("Voltra Motors Ltd reported record sales.\n\n"
+            "The carmaker had formally announced in early 2023 its plan to enter the Peruvian market.")
+    assert ("Voltra Motors", "PE", "plans") in found(text)
+
+
+def test_a_partner_named_before_a_brand_does_not_make_it_a_person():
+    text = "Kestrel Foods and its local partner Zentro announced they would leave Peru.\n\nZentro has confirmed its plan to leave Peru."
+    assert "Zentro" in CompanyIndex.build(text).companies
+
+
+def test_stop_operating_is_an_exit_and_a_presence_is_not_an_entry():
+    assert found("Kestrel Foods Inc will cease operating in Chile on March 1.") == {("Kestrel Foods", "CL", "withdrawn")}
+    assert found("Kestrel Foods Inc operates in Chile, Peru and Bolivia.") == set()
