@@ -20,6 +20,7 @@ class Cue:
     stance: str  # the stance the cue gives, or ""
     pattern: str  # the source pattern, shown by --explain
     regex: re.Pattern[str]
+    generated: bool = False  # written by ingest.grammar from data/predicates.csv (its market follows its preposition)
 
 
 def compile_phrase(pattern: str) -> re.Pattern[str]:
@@ -201,7 +202,8 @@ def stance_cues() -> tuple[Cue, ...]:
     from .grammar import predicate_rows
 
     rows = (*data_rows("cues.csv"), *predicate_rows())
-    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"])) for r in rows)
+    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"]), "generated" in r)
+                 for r in rows)
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
@@ -110,8 +111,9 @@ class Context:
         return self.timexes[bisect_left(self._starts, start):bisect_left(self._starts, end)]
 
 
-def extract(doc: Document) -> Extraction:
-    """Every statement and event in one document."""
+def extract(doc: Document, trace: bool = False) -> Extraction:
+    """Every statement and event in one document (with `trace`, also every candidate a filter dropped,
+    in `Extraction.dropped`, with the filter's name: what `kb extract --explain` shows)."""
     text = doc.text
     companies = CompanyIndex.build(text, doc.title)
     people = People.build(text, companies)
@@ -121,13 +123,15 @@ def extract(doc: Document) -> Extraction:
     ctx = Context(doc, companies, people, timexes, year, here, read_homes(text, companies, here, year))
     sentences = split(text)
     statements: list[Statement] = []
+    dropped: list[dict] = []
     focus: str | None = _lead_company(companies, sentences)
     paragraph_speaker: dict[int, Attribution] = {}
     for sentence in sentences:
         attribution = attribute(sentence.text, sentence.start, companies, people)
         if attribution and attribution.kind in ("person", "company"):
             paragraph_speaker.setdefault(sentence.paragraph, attribution)
-        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx)
+        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx,
+                               dropped if trace else None)
         statements.extend(found)
         focus = _sentence_subject(sentence, companies, text) or focus
     return Extraction(
@@ -135,6 +139,7 @@ def extract(doc: Document) -> Extraction:
         statements=_dedupe(statements),
         events=_events(sentences, ctx),
         companies={name: sorted(c.aliases) for name, c in companies.companies.items()},
+        dropped=dropped,
     )
 
 
@@ -158,93 +163,224 @@ def _cues_in(sentence: Sentence) -> list[Action]:
     return sorted(out, key=lambda a: (a.start, -a.end))
 
 
+class Candidate:
+    """One reading of a sentence: an entry or exit action with the frame that governs it, and (filled
+    as the filters ask for them) its stance, markets, speaker and subject companies. Stage one of
+    extraction makes one per action; the ordered ACTION_FILTERS drop candidates, and each surviving
+    (company, market) pair goes through STATEMENT_FILTERS and REWRITES."""
+
+    def __init__(self, sentence: Sentence, action: Action, cues: "SentenceCues", ctx: Context):
+        self.sentence, self.action, self.cues, self.ctx = sentence, action, cues, ctx
+        self.frame = _governing_frame(action, cues.frames, ctx.doc.text)
+
+    @cached_property
+    def stance(self) -> str | None:
+        return _stance(self.action, self.frame, self.ctx.doc.text)
+
+    @cached_property
+    def scope_end(self) -> int:
+        return _scope_end(self.action, self.cues.actions, self.sentence, self.ctx.doc.text)
+
+    @cached_property
+    def markets(self) -> list[MarketMention]:
+        """The markets in the action's scope; else those of a coordinated predicate before it ("entered
+        Peru in 2001 and stopped operations"); else a fronted "In Peru," that opens the sentence."""
+        text, cues, sentence = self.ctx.doc.text, self.cues, self.sentence
+        timexes = self.ctx.timexes_between(sentence.start, sentence.end)
+        picked = _markets_for(self.action, self.frame, cues.markets, self.scope_end, text, timexes)
+        if not picked and cues.previous and COORDINATED_PREDICATE.fullmatch(
+                _without_dates(text, cues.previous[1], self.action.start, timexes)):
+            picked = cues.previous[0]
+        if not picked:
+            picked = _fronted_market(sentence, cues.markets, self.action, text)
+        if picked:
+            cues.previous = (picked, self.action.end)
+        return picked
+
+    @cached_property
+    def speaker(self) -> Attribution | None:
+        return self.cues.attribution or (self.cues.para_attr if _quoted(self.sentence, self.ctx.doc.text) else None)
+
+    @cached_property
+    def subjects(self) -> list[tuple[str, str]]:
+        """The companies whose entry this is, with the rule that found each (see _subjects)."""
+        text, speaker, start = self.ctx.doc.text, self.speaker, (self.frame or self.action).start
+        possessive = re.match(r"(?:its|their)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
+        subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
+        if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
+                and speaker.verb_end <= start:
+            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
+        if subjects:
+            subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
+        return subjects
+
+    def text_of(self, a: Action | None) -> str:
+        return self.ctx.doc.text[a.start:a.end] if a else ""
+
+
+@dataclass
+class SentenceCues:
+    """A sentence's cues and what its candidates share."""
+
+    actions: list[Action]
+    frames: list[Action]
+    blocks: list[Action]
+    after_blocks: list[Action]
+    markets: list[MarketMention]
+    attribution: Attribution | None
+    para_attr: Attribution | None
+    focus: str | None
+    previous: tuple[list[MarketMention], int] | None = None  # the last predicate's markets, and its end
+
+
+def _blocked(c: Candidate) -> bool:
+    """A blocking context overlaps the action or stands just before it ("asked if", "already has")."""
+    text, a = c.ctx.doc.text, c.action
+    return any((b.start < a.end and b.end > a.start) or (b.end <= a.start and a.start - b.end < 70
+               and not CLAUSE_BREAK.search(text[b.end:a.start])) for b in c.cues.blocks)
+
+
+def _financing_after(c: Candidate) -> bool:
+    """"entered the bond market ... by raising a loan": financing, not entry."""
+    text, a = c.ctx.doc.text, c.action
+    return any(0 <= b.start - a.end < 80 and not CLAUSE_BREAK.search(text[a.end:b.start]) for b in c.cues.after_blocks)
+
+
+def _noun_not_verb(c: Candidate) -> bool:
+    """"its home market", "the group's exports to Chile": nouns, not verbs."""
+    text, a = c.ctx.doc.text, c.action
+    return re.match(r"(?:market|offer|exports?)\b", text[a.start:a.end], re.IGNORECASE) is not None and \
+        NOUN_BEFORE.search(text, max(c.sentence.start, a.start - 20), a.start) is not None
+
+
+def _plural_subject(c: Candidate) -> bool:
+    """"invite more grain brokers to set up shop here": their move, not a company's."""
+    return PLURAL_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, c.action.start - 60), c.action.start) is not None
+
+
+# Stage two, in order: the first filter that holds drops the candidate (its name goes to the trace).
+ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
+    ("blocking context", _blocked),
+    ("financing after the action", _financing_after),
+    ("no stance", lambda c: not c.stance),
+    ("no market in scope", lambda c: not c.markets),
+    ("a noun, not a verb", _noun_not_verb),
+    ("participle describing a noun", lambda c: _reduced_relative(c.action, c.ctx.doc.text)),
+    ("plural subject", _plural_subject),
+    ("no company as subject", lambda c: not c.subjects),  # "foreign firms", "the sources", "the Army"...
+)
+
+
+def _home(c: Candidate, company: str, market: MarketMention) -> bool:
+    """A company's own home market is not one it enters (data model: judgement calls)."""
+    return bool(c.ctx.homes and c.ctx.homes.is_home(company, market.code))
+
+
+STATEMENT_FILTERS: tuple[tuple[str, Callable[[Candidate, str, MarketMention], bool]], ...] = (
+    ("home market", _home),
+)
+
+
+def _not_until(c: Candidate, stance: str, fields: dict) -> str | None:
+    """"does not expect to enter before 2031": plans, from then."""
+    if stance == "no_plans" and fields["target_qualifier"] == "until":
+        fields["target_qualifier"] = "from"
+        return "plans"
+    return None
+
+
+def _today(c: Candidate, stance: str, fields: dict) -> str | None:
+    """"will start selling ... today": it happens on the day it is said."""
+    target, said_on = fields["target"], fields["said_on"]
+    return "entered" if stance == "plans" and target and said_on and target == said_on and len(target) == 10 else None
+
+
+def _future_clause(c: Candidate, stance: str, fields: dict) -> str | None:
+    """"before it starts operations in Peru": a present that means the future."""
+    text, a = c.ctx.doc.text, c.action
+    return "plans" if stance == "entered" and FUTURE_CLAUSE.search(text, max(c.sentence.start, a.start - 40), a.start) else None
+
+
+def _dated_later(c: Candidate, stance: str, fields: dict) -> str | None:
+    """"is launching in Peru next month", "announced its entry ... in 2027": dated after publication."""
+    target, said_on = fields["target"], fields["said_on"]
+    if stance == "entered" and target and said_on and _later(target, c.ctx.doc.published or said_on):
+        return "plans"
+    return None
+
+
+# Rewrites of a kept statement's stance, in order; the first that applies wins (its name goes to explain).
+REWRITES: tuple[tuple[str, Callable[[Candidate, str, dict], str | None]], ...] = (
+    ("not until: a plan from then", _not_until),
+    ("dated today: entered", _today),
+    ("future clause: a plan", _future_clause),
+    ("dated after publication: a plan", _dated_later),
+)
+
+
 def _statements_in(sentence: Sentence, attribution: Attribution | None, para_attr: Attribution | None,
-                   focus: str | None, ctx: Context) -> list[Statement]:
-    text = ctx.doc.text
+                   focus: str | None, ctx: Context, dropped: list[dict] | None = None) -> list[Statement]:
+    """Stage one: a candidate per action; stage two: the filters and rewrites above. With `dropped`,
+    every candidate a filter drops is recorded there with the filter's name."""
     cues = _cues_in(sentence)
     actions = [a for a in cues if a.cue.kind in ("entry", "exit", "delay", "nominal")]
     if not actions:
         return []
-    frames = [a for a in cues if a.cue.kind == "frame"]
-    blocks = [a for a in cues if a.cue.kind == "block"]
-    after_blocks = [a for a in cues if a.cue.kind == "block_after"]
-    markets = _markets_in(sentence, ctx)
+    shared = SentenceCues(actions, [a for a in cues if a.cue.kind == "frame"], [a for a in cues if a.cue.kind == "block"],
+                          [a for a in cues if a.cue.kind == "block_after"], _markets_in(sentence, ctx),
+                          attribution, para_attr, focus)
     out: list[Statement] = []
-    used_markets: set[tuple[str, str]] = set()
-    previous: tuple[list[MarketMention], int] | None = None  # the last predicate's markets, and its end
+    seen: set[tuple[str, str, str]] = set()
     for action in _outermost(actions):
-        if any((b.start < action.end and b.end > action.start) or (b.end <= action.start and action.start - b.end < 70
-               and not CLAUSE_BREAK.search(text[b.end:action.start])) for b in blocks):
+        c = Candidate(sentence, action, shared, ctx)
+        failed = next((name for name, test in ACTION_FILTERS if test(c)), None)
+        if failed:
+            if dropped is not None:
+                dropped.append({"action_text": c.text_of(action), "frame_text": c.text_of(c.frame) or None,
+                                "quote_start": sentence.start, "dropped_by": failed})
             continue
-        if any(0 <= b.start - action.end < 80 and not CLAUSE_BREAK.search(text[action.end:b.start]) for b in after_blocks):
-            continue  # "entered the bond market ... by raising a loan": financing, not entry
-        frame = _governing_frame(action, frames, text)
-        stance = _stance(action, frame, text)
-        if not stance:
-            continue
-        scope_end = _scope_end(action, actions, sentence, text)
-        picked = _markets_for(action, frame, markets, scope_end, text, ctx.timexes_between(sentence.start, sentence.end))
-        if not picked and previous and COORDINATED_PREDICATE.fullmatch(
-                _without_dates(text, previous[1], action.start, ctx.timexes_between(sentence.start, sentence.end))):
-            picked = previous[0]  # "entered Peru in 2001 and stopped operations in 2019": the same market
-        if not picked:
-            picked = _fronted_market(sentence, markets, action, text)  # "In Peru, its app has been available since May"
-        if not picked:
-            continue
-        previous = (picked, action.end)
-        speaker = attribution or (para_attr if _quoted(sentence, text) else None)
-        if re.match(r"(?:market|offer|exports?)\b", text[action.start:action.end], re.IGNORECASE) and NOUN_BEFORE.search(
-                text, max(sentence.start, action.start - 20), action.start):
-            continue  # "its home market", "the group's exports to Chile": nouns, not verbs
-        if _reduced_relative(action, text):
-            continue  # "the flying rights withdrawn from a carrier": a participle describing a noun
-        if PLURAL_SUBJECT.search(text, max(sentence.start, action.start - 60), action.start):
-            continue  # "invite more grain brokers to set up shop here": their move, not a company's
-        possessive = re.match(r"(?:its|their)\s", text[action.start:action.end], re.IGNORECASE) is not None
-        subjects = _subjects(sentence, (frame or action).start, speaker, focus, ctx, possessive)
-        if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, ctx) \
-                and speaker.verb_end <= (frame or action).start:
-            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
-        if not subjects:
-            continue  # no company stands as the subject: "foreign firms", "the sources", "the Army"...
-        subjects += _venture_partners(action, frame, scope_end, subjects, ctx)
-        said_on, said_rule, said_timex = _said_on(speaker, sentence, ctx)
-        for company, subject_rule in subjects:
-            who, role, speaker_type = _speaker_fields(speaker, company)
-            for market in picked:
-                key = (company, market.code, stance)
-                if key in used_markets:
+        said_on, said_rule, said_timex = _said_on(c.speaker, sentence, ctx)
+        for company, subject_rule in c.subjects:
+            who, role, speaker_type = _speaker_fields(c.speaker, company)
+            for market in c.markets:
+                key = (company, market.code, c.stance)
+                if key in seen:
+                    continue  # said already in this sentence
+                failed = next((name for name, test in STATEMENT_FILTERS if test(c, company, market)), None)
+                if failed:
+                    if dropped is not None:
+                        dropped.append({"company": company, "market": market.code, "stance": c.stance,
+                                        "action_text": c.text_of(action), "quote_start": sentence.start,
+                                        "dropped_by": failed})
                     continue
-                if ctx.homes and ctx.homes.is_home(company, market.code):
-                    continue  # a company's own home market is not one it enters (spec: judgement calls)
-                used_markets.add(key)
-                target, qualifier, target_rule = _target(action, frame, scope_end, said_timex, sentence, ctx, stance, market)
-                final = stance
-                if final == "no_plans" and qualifier == "until":
-                    final, qualifier = "plans", "from"  # "does not expect to enter before 2031": plans, from then
-                elif final == "plans" and target and said_on and target == said_on and len(target) == 10:
-                    final = "entered"  # "will start selling ... today"
-                elif final == "entered" and FUTURE_CLAUSE.search(text, max(sentence.start, action.start - 40), action.start):
-                    final = "plans"  # "before it starts operations in Peru": a present that means the future
-                elif final == "entered" and target and said_on and _later(target, ctx.doc.published or said_on):
-                    final = "plans"  # "is launching in Peru next month", "announced its entry ... in 2027"
+                seen.add(key)
+                target, qualifier, target_rule = _target(action, c.frame, c.scope_end, said_timex, sentence, ctx,
+                                                         c.stance, market)
+                fields = {"target": target, "target_qualifier": qualifier, "said_on": said_on}
+                stance, rewrite = c.stance, None
+                for name, rule in REWRITES:
+                    new = rule(c, stance, fields)
+                    if new:
+                        stance, rewrite = new, name
+                        break
                 out.append(Statement(
-                    company=company, market=market.code, stance=final,
+                    company=company, market=market.code, stance=stance,
                     speaker=who, speaker_role=role, speaker_type=speaker_type,
-                    said_on=said_on, target=target, target_qualifier=qualifier,
+                    said_on=said_on, target=target, target_qualifier=fields["target_qualifier"],
                     quote=sentence.text, quote_start=sentence.start, quote_end=sentence.end,
-                    confidence=_confidence(frame, action, speaker_type, subject_rule, market, sentence),
+                    confidence=_confidence(c.frame, action, speaker_type, subject_rule, market, sentence),
                     explain={
-                        "frame": frame.cue.pattern if frame else None,
-                        "frame_text": text[frame.start:frame.end] if frame else None,
+                        "frame": c.frame.cue.pattern if c.frame else None,
+                        "frame_text": c.text_of(c.frame) or None,
                         "action": f"{action.cue.kind}: {action.cue.pattern}",
-                        "action_text": text[action.start:action.end],
+                        "action_text": c.text_of(action),
                         "market_alias": market.alias,
                         "company_rule": subject_rule,
                         "home": ctx.homes.rule.get(company) if ctx.homes else None,
-                        "speaker_rule": speaker.rule if speaker else None,
+                        "speaker_rule": c.speaker.rule if c.speaker else None,
                         "said_on_rule": said_rule,
                         "target_rule": target_rule,
+                        "rewrite": rewrite,
                     },
                 ))
     return out
@@ -481,8 +617,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
             continue
-        if after and (action.cue.kind == "exit" or action.cue.pattern.endswith(DIRECT)) and not EXIT_LINK.fullmatch(
-                text, action.end, m.start) and not any(p.start >= action.end for p in picked):
+        if after and not any(p.start >= action.end for p in picked) and (
+                (action.cue.kind == "exit" or action.cue.pattern.endswith(DIRECT)) and not EXIT_LINK.fullmatch(text, action.end, m.start)
+                or action.cue.kind != "exit" and action.cue.generated and not PREPOSITION_LINK.fullmatch(text, action.end, m.start)):
             continue  # "ended copper shipments through South Africa": the market must be what is left
         if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
             continue
@@ -532,6 +669,11 @@ EXIT_LINK = re.compile(
     r"\s*(?:(?:in|into|from|of|across|throughout|to)\s+)?(?:the\s+|its\s+|their\s+)?"
     r"(?:[\w\s,-]{0,50}?\b(?:countries|markets|nations|regions)\b[\w\s,-]{0,20}?\b(?:including|such\s+as|namely|like)\s+)?",
     re.IGNORECASE)  # "has closed units in several countries, such as Peru"
+
+
+# between a generated predicate's preposition and its market: a determiner and a few words at most
+# ("available in the Peruvian market", not "available in denominations of 1,000 ... listed in Peru")
+PREPOSITION_LINK = re.compile(r"\s*(?:(?:the|its|their|a|an|several|some|other|more)\s+)?(?:[\w'’.,-]+\s+){0,3}?", re.IGNORECASE)
 
 
 PLURAL_SUBJECT = re.compile(

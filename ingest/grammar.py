@@ -105,7 +105,8 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
         preps = (r["prep"] or "").split("|")
         if r.get("voice") == "passive":
             aux = r"(?:was|were|is|are|be|been|being|has been|had been|have been|got|gets|get) " + ADVERB
-            out.append({"kind": r["kind"], "stance": "", "pattern": aux + _phrase(forms["participle"], particle, between, preps)})
+            out.append({"kind": r["kind"], "stance": "", "pattern": aux + _phrase(forms["participle"], particle, between, preps),
+                        "generated": "1"})
             continue
         if r["kind"] in ("frame", "nominal"):
             groups = [(r["stance"], set(forms.values()))]
@@ -113,9 +114,10 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
             groups = [("", {forms["base"], forms["ing"]}), ("entered", {forms["past"], forms["participle"], forms["third"]})]
         for stance, surfaces in groups:
             words = {w for form in surfaces for w in form.split("|")}
-            alternation = "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+            alternation = "(?:" + "|".join(sorted(words, key=lambda w: (-len(w), w))) + ")"  # longest first, stable
             stance = stance if r["kind"] != "exit" else ""
-            out.append({"kind": r["kind"], "stance": stance, "pattern": _phrase(alternation, particle, between, preps)})
+            out.append({"kind": r["kind"], "stance": stance, "pattern": _phrase(alternation, particle, between, preps),
+                        "generated": "1"})
     return tuple(out)
 
 def predicate_lemmas() -> tuple[str, ...]:

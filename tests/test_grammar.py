@@ -250,3 +250,29 @@ def test_a_partner_named_before_a_brand_does_not_make_it_a_person():
 def test_stop_operating_is_an_exit_and_a_presence_is_not_an_entry():
     assert found("Kestrel Foods Inc will cease operating in Chile on March 1.") == {("Kestrel Foods", "CL", "withdrawn")}
     assert found("Kestrel Foods Inc operates in Chile, Peru and Bolivia.") == set()
+
+
+# --- the two stages ------------------------------------------------------------------------------
+
+def dropped(text: str, published: str = "2024-05-06") -> list[dict]:
+    doc = Document(id="t", path="t.md", text=text, published=published, meta={})
+    return extract(doc, trace=True).dropped
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Kestrel Foods Inc was asked whether it would enter Peru.", "blocking context"),
+    ("Kestrel Foods Inc has signed a deal to open stores.", "no market in scope"),
+    ("Two smaller grocers hope to enter Peru next year.", "no company as subject"),
+    ("Kanzo Corp of Japan will open its first store in Japan.", "home market"),
+])
+def test_every_dropped_candidate_names_its_filter(text, name):
+    assert name in {d["dropped_by"] for d in dropped(text)}
+
+
+def test_filters_and_rewrites_are_ordered_named_lists():
+    from ingest.extract import ACTION_FILTERS, REWRITES, STATEMENT_FILTERS
+    names = [n for n, _ in ACTION_FILTERS + STATEMENT_FILTERS + REWRITES]
+    assert len(names) == len(set(names)) and all(names)
+    text = "Kestrel Foods Inc is waiting for a licence before it opens stores in Peru."
+    (s,) = statements(text)
+    assert (s.stance, s.explain["rewrite"]) == ("plans", "future clause: a plan")
