@@ -121,12 +121,13 @@ TABLES: dict[str, dict[str, Any]] = {
             "id": str, "company": str, "market": str, "stance": str,
             "speaker": str, "speaker_type": str,
             "said_on": str, "first_said_on": str, "last_said_on": str, "effective_on": str,
+            "effective_start": str, "effective_precision": str, "effective_basis": str, "known_on": str,
             "said_on_year": int, "said_on_month": str,
             "target": str, "target_year": int, "target_month": str,
             "statements": int, "documents": int, "sources": int, "publishers": str,
             "earliest_document_id": str, "earliest_published": str,
             "precise_document_id": str, "precise_statement_id": str, "quote": str,
-            "said_on_values": str, "target_values": str, "disagreement": int,
+            "said_on_values": str, "target_values": str, "occasion_values": str, "disagreement": int,
             "seq": int, "previous_claim_id": str, "previous_stance": str, "is_current": int,
         },
         "pk": "id",
@@ -174,9 +175,10 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("claims", ["speaker_type"]),
     ("claims", ["said_on_year"]),
     ("claims", ["first_said_on"]),
-    ("claims", ["effective_on"]),
+    ("claims", ["effective_start"]),
     ("claims", ["disagreement"]),
-    ("claims", ["is_current"]),
+    # latest_stance and current_stances: the current claims in company, market order.
+    ("claims", ["is_current", "company", "market"]),
 ]
 
 # Facet counts of the big tables over all their rows (facet_counts), computed at the end of every
@@ -244,7 +246,7 @@ def facet_cache_triggers(table: str) -> dict[str, str]:
 # Indexes an older version created that a newer one in INDEXES replaces (dropped on open).
 # (A filter or facet on company uses the (company, market, ...) index.)
 OBSOLETE_INDEXES = ["idx_statements_company_market_said_on_start", "idx_statements_said_on_start",
-                    "idx_statements_company"]
+                    "idx_statements_company", "idx_claims_effective_on", "idx_claims_is_current"]
 
 FTS: dict[str, list[str]] = {
     "statements": ["quote", "company", "speaker"],
@@ -281,6 +283,7 @@ order by statements.said_on_start desc, statements.company, statements.market
     "stance_history": """
 select
   claims.company, claims.market, markets.name as market_name, claims.seq, claims.effective_on,
+  claims.effective_start, claims.effective_basis, claims.known_on,
   claims.first_said_on, claims.last_said_on, claims.said_on, claims.said_on_year,
   claims.previous_stance, claims.stance,
   case when claims.previous_stance is null then 'first'
@@ -297,18 +300,22 @@ order by claims.company, claims.market, claims.seq
 select
   claims.company, claims.market, markets.name as market_name,
   claims.previous_stance as from_stance, claims.stance as to_stance,
-  claims.effective_on as changed_on, claims.first_said_on as reported_on, claims.said_on_year,
+  claims.effective_on as changed_on, claims.effective_start as changed_on_start,
+  claims.first_said_on as reported_on, claims.said_on_year,
   claims.speaker, claims.speaker_type, claims.sources, claims.publishers, claims.quote,
   claims.previous_claim_id as from_claim_id, claims.id as to_claim_id
 from claims
 left join markets on markets.code = claims.market
 where claims.previous_stance is not null and claims.previous_stance != claims.stance
-order by claims.effective_on desc, claims.company, claims.market
+order by claims.effective_start desc, claims.company, claims.market
 """,
+    # THE current stance (kb/timeline.py order_history sets is_current): latest_stance, as_of,
+    # the company pages, the dashboard and the feed all read it.
     "current_stances": """
 select
   claims.company, claims.market, markets.name as market_name, markets.kind as market_kind,
-  claims.stance, claims.effective_on as since, claims.first_said_on, claims.last_said_on, claims.said_on,
+  claims.stance, claims.effective_on as since, claims.effective_start as since_start, claims.effective_basis,
+  claims.first_said_on, claims.last_said_on, claims.said_on,
   claims.target, claims.speaker, claims.speaker_type, claims.sources, claims.publishers,
   (select count(*) from claims c2 where c2.company = claims.company and c2.market = claims.market
      and c2.seq is not null) as claims_in_history,
@@ -323,7 +330,8 @@ order by claims.company, claims.market
     "regional_stance_history": """
 select
   claims.company, market_regions.region, regions.name as region_name,
-  claims.market, markets.name as market_name, claims.effective_on, claims.first_said_on, claims.said_on_year,
+  claims.market, markets.name as market_name, claims.effective_on, claims.effective_start,
+  claims.first_said_on, claims.said_on_year,
   claims.previous_stance, claims.stance, claims.speaker, claims.speaker_type,
   claims.sources, claims.is_current, claims.quote, claims.id as claim_id
 from claims
@@ -331,22 +339,23 @@ join market_regions on market_regions.market = claims.market
 left join markets on markets.code = claims.market
 left join markets regions on regions.code = market_regions.region
 where claims.seq is not null
-order by claims.company, market_regions.region, claims.effective_on, claims.seq
+order by claims.company, market_regions.region, claims.effective_start, claims.seq
 """,
     "regional_current_stances": """
-select company, region, region_name, market, market_name, stance, since, speaker, speaker_type,
+select company, region, region_name, market, market_name, stance, since, since_start, speaker, speaker_type,
   sources, markets_with_claims, quote, claim_id
 from (
   select
     claims.company, market_regions.region, regions.name as region_name,
     claims.market, markets.name as market_name, claims.stance,
-    claims.effective_on as since, claims.speaker, claims.speaker_type, claims.sources, claims.quote,
+    claims.effective_on as since, claims.effective_start as since_start, claims.speaker, claims.speaker_type,
+    claims.sources, claims.quote,
     claims.id as claim_id,
     count(*) over (partition by claims.company, market_regions.region)
       as markets_with_claims,
     row_number() over (
       partition by claims.company, market_regions.region
-      order by claims.effective_on desc, claims.documents desc, claims.id
+      order by claims.effective_start desc, claims.documents desc, claims.id
     ) as rank
   from claims
   join market_regions on market_regions.market = claims.market

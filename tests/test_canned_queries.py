@@ -17,20 +17,17 @@ import pytest
 from kb.build import build_paths
 from kb.datasette_app import make_datasette
 from kb.schema import TABLES, open_db
+from kb.timeline import recompute
 
 from .conftest import EXAMPLES
 
 QUERIES = json.loads((Path(__file__).resolve().parent.parent / "kb" / "metadata.json").read_text())["databases"]["kb"]["queries"]
 
-# For each company and market the most recent statement by said_on_start (undated last), ties
-# broken by the later target_start (missing last), then the larger id.
+# latest_stance is the current claim of each company and market (claims.is_current, set by
+# kb/timeline.py order_history): the one definition every page reads.
 REFERENCE_LATEST = """
-select company, market, id from (
-  select company, market, id, row_number() over (
-    partition by company, market order by said_on_start desc nulls last, target_start desc nulls last, id desc) as rank
-  from statements
-  where (:company = '' or company = :company collate nocase)
-) where rank = 1
+select company, market, id from claims
+where is_current = 1 and (:company = '' or company = :company collate nocase)
 """
 
 REFERENCE_TIMELINE = """
@@ -44,19 +41,19 @@ limit 2000
 
 
 def latest_ids(conn, company: str) -> list[tuple]:
-    rows = conn.execute(QUERIES["latest_stance"]["sql"], {"company": company}).fetchall()
-    ids = []
-    for row in rows:  # (company, market, ..., document_id): find the statement the row shows
-        ids.append((row[0], row[1], row[4], row[5], row[8], row[9]))
-    return ids
+    """(company, market, stance, since, quote, claim_id) of each latest_stance row."""
+    cursor = conn.execute(QUERIES["latest_stance"]["sql"], {"company": company})
+    names = [d[0] for d in cursor.description]
+    return [(r["company"], r["market"], r["stance"], r["since"], r["quote"], r["claim_id"])
+            for r in (dict(zip(names, row)) for row in cursor)]
 
 
 def reference_latest(conn, company: str) -> list[tuple]:
     out = []
-    for c, m, sid in conn.execute(REFERENCE_LATEST, {"company": company}).fetchall():
-        said_on, target, quote, doc = conn.execute(
-            "select said_on, target, quote, document_id from statements where id = ?", [sid]).fetchone()
-        out.append((c, m, said_on, target, quote, doc))
+    for c, m, cid in conn.execute(REFERENCE_LATEST, {"company": company}).fetchall():
+        stance, since, quote = conn.execute(
+            "select stance, effective_on, quote from claims where id = ?", [cid]).fetchone()
+        out.append((c, m, stance, since, quote, cid))
     return sorted(out)
 
 
@@ -105,6 +102,7 @@ def awkward_db(tmp_path_factory) -> Path:
         db.conn.executemany("insert into companies (name, aliases) values (?, '[]')",
                             [("Acme",), ("ACME",), ("Zeta Motors",)])
         db.conn.executemany(f"insert into statements ({', '.join(cols)}) values ({', '.join('?' * len(cols))})", rows)
+    recompute(db)
     db.close()
     return db_path
 
@@ -115,9 +113,9 @@ def test_latest_stance_is_the_reference_on_awkward_rows(awkward_db, company):
     assert sorted(latest_ids(conn, company)) == reference_latest(conn, company)
     if company == "":
         got = {(c, m): quote for c, m, _, _, quote, _ in latest_ids(conn, "")}
-        assert got[("Acme", "IN")] == "quote a2" and got[("Acme", "BR")] == "quote b2"
-        assert got[("Acme", "CN")] == "quote c2" and got[("Acme", "DE")] == "quote d2"
+        assert got[("Acme", "IN")] == "quote a2"  # the newest said_on
         assert got[("ACME", "IN")] == "quote e1"
+        assert ("Acme", "DE") not in got  # only undated statements: no stance history, no current stance
 
 
 def test_latest_stance_is_the_reference_on_the_examples(examples_db):

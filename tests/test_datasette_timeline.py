@@ -278,7 +278,22 @@ def test_atom_feed_filtered_by_company_and_region(ds):
     assert all(r["market"] not in ("US", "IN", "CN") for r in europe)
 
 
-def test_atom_feed_for_a_company_with_nothing_yet(ds):
-    entries = feed(ds, company="Nobody Motors")
-    assert len(entries) == 1
-    assert "No statements yet" in entries[0].find(f"{ATOM}title").text
+def test_atom_feed_for_a_company_with_nothing_yet_is_empty(ds):
+    r = get(ds, "/kb/atom_statements.atom", company="Nobody Motors")
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    assert root.findall(f"{ATOM}entry") == []
+    assert "1970" not in r.text
+    assert root.find(f"{ATOM}title").text.endswith("about Nobody Motors")
+
+
+def test_atom_feed_market_codes_in_any_case_and_links(ds):
+    upper, lower = feed(ds, market="IN"), feed(ds, market="in")
+    assert upper and [e.find(f"{ATOM}id").text for e in upper] == [e.find(f"{ATOM}id").text for e in lower]
+    assert [e.find(f"{ATOM}id").text for e in feed(ds, market="EUROPE")] == \
+        [e.find(f"{ATOM}id").text for e in feed(ds, market="europe")]
+    for e in feed(ds):
+        href = e.find(f"{ATOM}link").get("href")
+        assert href.startswith(("http://", "https://")), href  # the source, or the statement's page here
+    r = get(ds, "/kb/atom_statements.atom", company="tesla", market="in")
+    assert ET.fromstring(r.content).find(f"{ATOM}title").text.endswith("about tesla in in")

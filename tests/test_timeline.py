@@ -10,8 +10,8 @@ from kb.timeline import WINDOW_DAYS, compute_claims, date_range, group_statement
 
 
 def st(id, said_on, company="Xiaomi", market="US", stance="no_plans", speaker="Lei Jun",
-       speaker_type="company", publisher=None, document_id=None, target=None, published=None):
-    return {
+       speaker_type="company", publisher=None, document_id=None, target=None, published=None, said_on_rule=None):
+    return {"said_on_rule": said_on_rule,
         "id": id, "document_id": document_id or f"doc-{id}", "company": company, "market": market,
         "stance": stance, "speaker": speaker, "speaker_type": speaker_type, "said_on": said_on,
         "target": target, "quote": f"quote {id}", "claim_id": None,
@@ -141,7 +141,10 @@ def test_history_order_changes_and_current():
     ])
     history = sorted((c for c in claims if c["seq"]), key=lambda c: c["seq"])
     assert [c["stance"] for c in history] == ["plans", "plans", "withdrawn", "withdrawn", "entered"]
-    assert [c["effective_on"] for c in history][2:4] == ["2022-01-01", "2022-02-20"]
+    # a year-only occasion stays a year: no source said 1 January
+    assert [c["effective_on"] for c in history][2:4] == ["2022", "2022-02-20"]
+    assert [c["effective_start"] for c in history][2:4] == ["2022-01-01", "2022-02-20"]
+    assert history[2]["effective_basis"] == "target" and history[3]["effective_basis"] == "said_on"
     assert history[2]["first_said_on"] == "2025-07-15"  # said in 2025, about 2022
     assert [c["previous_stance"] for c in history] == [None, "plans", "plans", "withdrawn", "withdrawn"]
     assert [c["is_current"] for c in history] == [0, 0, 0, 0, 1]
@@ -157,3 +160,67 @@ def test_best_attested_claim_of_the_latest_day_is_current():
     ])
     current = [c for c in claims if c["is_current"]]
     assert [c["stance"] for c in current] == ["entered"]
+
+
+# The occasion: what a statement dates ------------------------------------------------------------
+
+def test_outlets_reporting_a_dated_opening_on_different_days_are_one_claim_without_disagreement():
+    # Three outlets report an opening "on Tuesday" (15 July); one publishes on Wednesday and its
+    # said_on is only that publication date: same occasion, no disagreement.
+    pub = "publication date"
+    claims, _ = compute_claims([
+        st("a", "2025-07-15", company="Orla", market="IN", stance="entered", speaker=None, speaker_type="media",
+           target="2025-07-15", published="2025-07-15", said_on_rule=pub),
+        st("b", "2025-07-16", company="Orla", market="IN", stance="entered", speaker=None, speaker_type="media",
+           target="2025-07-15", published="2025-07-16", said_on_rule=pub),
+    ])
+    assert len(claims) == 1
+    c = claims[0]
+    assert c["disagreement"] == 0 and c["sources"] == 2
+    assert (c["effective_on"], c["effective_basis"], c["known_on"]) == ("2025-07-15", "target", "2025-07-15")
+
+
+def test_publication_dates_a_day_apart_are_not_a_disagreement():
+    pub = "publication date"
+    claims, _ = compute_claims([st("a", "2026-02-10", said_on_rule=pub), st("b", "2026-02-11", said_on_rule=pub)])
+    assert len(claims) == 1 and claims[0]["disagreement"] == 0
+    given, _ = compute_claims([st("a", "2026-02-10"), st("b", "2026-02-11")])
+    assert given[0]["disagreement"] == 1  # both texts date it, differently
+
+
+def test_a_fact_recalled_years_later_joins_the_report_of_its_time():
+    # "Earlier this year it shelved its plans" (May 2022) and "in 2022 it shelved its plans" (2025).
+    claims, assignment = compute_claims([
+        st("then", "2022-05-28", company="Orla", market="IN", stance="withdrawn", speaker=None, speaker_type="media",
+           target="2022", published="2022-05-28"),
+        st("later", "2025-07-15", company="Orla", market="IN", stance="withdrawn", speaker=None, speaker_type="media",
+           target="2022", published="2025-07-15"),
+        st("open", "2025-07-15", company="Orla", market="IN", stance="entered", speaker=None, speaker_type="media",
+           target="2025-07-15", published="2025-07-15"),
+    ])
+    assert assignment["then"] == assignment["later"]
+    shelved = next(c for c in claims if c["stance"] == "withdrawn")
+    assert shelved["effective_on"] == "2022-05-28" and shelved["known_on"] == "2022-05-28"
+    assert shelved["sources"] == 2 and shelved["disagreement"] == 0
+    assert [c["stance"] for c in sorted(claims, key=lambda c: c["seq"])] == ["withdrawn", "entered"]
+
+
+def test_a_year_only_fact_stays_a_year():
+    claims, _ = compute_claims([
+        st("y", "2025-03-01", company="Orla", market="BR", stance="entered", speaker=None, speaker_type="media",
+           target="2019", published="2025-03-02"),
+    ])
+    c = claims[0]
+    assert (c["effective_on"], c["effective_start"], c["effective_precision"]) == ("2019", "2019-01-01", "year")
+    assert c["known_on"] == "2025-03-02"  # known from its publication, not from 2019
+
+
+def test_occasion():
+    from kb.timeline import occasion
+    plan = occasion(st("p", "2025-07-11", stance="plans", target="2025-07-15"))
+    assert (plan.value, plan.basis) == ("2025-07-11", "said_on")
+    future_entry = occasion(st("f", "2025-07-11", stance="entered", target="2025-09"))
+    assert future_entry.basis == "said_on"
+    same_year = occasion(st("s", "2025-07-11", stance="entered", target="2025"))
+    assert same_year.basis == "said_on"  # a year around the day it was said: the day says more
+    assert occasion(st("n", None)) is None and occasion(st("r", "PAST_REF")) is None

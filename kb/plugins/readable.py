@@ -1,0 +1,126 @@
+"""Datasette plugin: pages people can read, with Datasette's own hooks.
+
+- a Jinja filter `when` and global `plural` for our templates (kb/templates);
+- render_cell: TIMEX3 values shown as people say them ('summer 2017', 'in the future',
+  'weekend of 31 Jan 2026'), the value itself in the tooltip; the JSON lists of claims
+  (said_on_values, occasion_values, publishers) as short text; explain as a one-line summary.
+  Only the HTML changes: JSON, CSV and exports keep the stored values.
+- extra_template_vars: which columns a table page leads with and which it folds away
+  (kb/templates/_table.html), from each table's "kb-columns" plugin setting in metadata.json.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from kb.humanize import human_date, is_plain, plural
+
+# Columns that hold a TIMEX3 value, in tables, views and canned queries.
+DATE_COLUMNS = {"said_on", "target", "date", "effective_on", "since", "changed_on", "first_said_on",
+                "last_said_on", "reported_on", "known_on", "published", "earliest_published", "as_of"}
+VALUE_LISTS = {"said_on_values": "said_on", "target_values": "target", "occasion_values": "value"}
+
+
+def when(value) -> Markup:
+    """A date cell: a day or year as it is, anything else in words with the value as tooltip."""
+    if value is None or value == "":
+        return Markup("")
+    text = str(value)
+    words = human_date(text)
+    if words is None or is_plain(text):
+        return Markup('<span class="kb-date">{}</span>').format(text)
+    return Markup('<span class="kb-date" title="TIMEX3 value: {}">{}</span>').format(text, words)
+
+
+def _value_list(raw: str, key: str) -> Markup | None:
+    try:
+        values = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(values, list):
+        return None
+    parts = []
+    for v in values:
+        if not isinstance(v, dict) or key not in v:
+            return None
+        note = "" if v.get("given", True) else " (publication date)"
+        parts.append(Markup("{} <small>{}{}</small>").format(when(v[key]), ", ".join(v.get("publishers") or []), note))
+    return Markup("; ").join(parts)
+
+
+def _explain(raw: str) -> Markup | None:
+    """explain JSON as what a reader can check: the cue, market and rules, not the regexes."""
+    try:
+        e = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(e, dict):
+        return None
+    bits = []
+    for label, key in (("cue", "action_text"), ("frame", "frame_text"), ("market", "market_alias"),
+                       ("company", "company_rule"), ("speaker", "speaker_rule"), ("said on", "said_on_rule"),
+                       ("target", "target_rule")):
+        if e.get(key):
+            bits.append(Markup("{}: <q>{}</q>").format(label, str(e[key]).strip()))
+    return Markup('<span class="kb-explain">{}</span>').format(Markup("; ").join(bits))
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    if not isinstance(value, str) or not value:
+        return None
+    if column in DATE_COLUMNS:
+        if human_date(value) is None or is_plain(value):
+            return Markup('<span class="kb-date">{}</span>').format(value) if len(value) == 10 else None
+        return when(value)
+    if column in VALUE_LISTS and value.startswith("["):
+        return _value_list(value, VALUE_LISTS[column])
+    if column in ("publishers", "paths", "aliases") and value.startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            return None
+        if isinstance(items, list) and all(isinstance(i, str) for i in items):
+            return ", ".join(items)
+    if column == "explain" and value.startswith("{"):
+        return _explain(value)
+    return None
+
+
+def column_plan(config: dict | None, names: list[str]) -> dict[str, list[str]]:
+    """Split a page's columns into those shown first (the config's "lead" order), the rest shown
+    after them, and those folded away ("hidden": names or shell patterns such as *_start)."""
+    config = config or {}
+    hidden_patterns = config.get("hidden", [])
+    hidden = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in hidden_patterns)]
+    lead = [n for n in config.get("lead", []) if n in names and n not in hidden]
+    rest = [n for n in names if n not in lead and n not in hidden]
+    return {"lead": lead, "rest": rest, "hidden": hidden}
+
+
+@hookimpl
+def extra_template_vars(template, database, table, datasette, request):
+    config = datasette.plugin_config("kb-columns", database=database, table=table) if table else None
+    show_all = bool(request and request.args.get("_kb_all"))
+
+    def kb_columns(display_columns):
+        """Indexes of display_columns in the order to show them, and the names folded away."""
+        names = [c["name"] for c in display_columns]
+        if show_all or not config:
+            return {"order": list(range(len(names))), "hidden": []}
+        plan = column_plan(config, names)
+        # Datasette's link column for tables without a primary key stays first.
+        first = [n for n in names[:1] if n in ("Link", "rowid")]
+        order = [names.index(n) for n in first + [n for n in plan["lead"] + plan["rest"] if n not in first]]
+        return {"order": order, "hidden": plan["hidden"]}
+
+    return {"kb_columns": kb_columns, "kb_show_all": show_all, "plural": plural}
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["when"] = when
+    env.globals["plural"] = plural
