@@ -728,7 +728,9 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
 SPEAKER_AFTER_ORG = re.compile(
     r"\s+(?:[a-z]+\s+)?(?:analyst|analysts|economist|strategist|spokesman|spokeswoman|spokesperson|executive|"
     r"chief|head|director|president|chairman|founder|official)\s+[A-Z]")
-ASIDE = re.compile(r",\s+(?:which|who|whose|where)\b[^,;]*,")
+# a relative clause closed by the comma before the main verb ("X, which sells tea, coffee and cakes, is...")
+ASIDE = re.compile(r",\s+(?:which|who|whose|where)\b[^;.]*?,(?=\s+(?:is|are|was|were|has|have|had|will|would|can|could|"
+                   r"may|might|plans?|said|says|announced|also|now|then|still)\b|\s*$)|,\s+(?:which|who|whose|where)\b[^,;]*,")
 
 
 def _aside(mention: Mention, cue_start: int, text: str) -> bool:

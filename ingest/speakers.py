@@ -194,9 +194,10 @@ def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIn
         return Attribution(company, None, "company", company, start, end, rule)
     trailing = re.match(r"(.+?)\s+(officials|executives|spokesman|spokeswoman|sources)$", surface, re.IGNORECASE)
     if trailing:
-        org = companies.resolve(trailing.group(1))
+        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Komeda spokesman"
+        org = companies.resolve(owner)
         kind = "government" if GOVERNMENT.search(surface) else ("media" if "sources" in lowered else "company")
-        return Attribution(org or trailing.group(1), surface if org else None, kind, org, start, end, rule)
+        return Attribution(org or owner, surface if org else None, kind, org, start, end, rule)
     person = people.find(surface)
     if person:
         return Attribution(person.name, person.role, "person", person.org, start, end, rule)

@@ -276,3 +276,9 @@ def test_filters_and_rewrites_are_ordered_named_lists():
     text = "Kestrel Foods Inc is waiting for a licence before it opens stores in Peru."
     (s,) = statements(text)
     assert (s.stance, s.explain["rewrite"]) == ("plans", "future clause: a plan")
+
+
+def test_a_relative_clause_with_commas_is_skipped_back_to_the_subject():
+    text = ("Kestrel Cafe Ltd opened in Lima last year.\n\n"
+            "The chain, which serves tea, cakes and light meals, is considering whether to start business in Chile.")
+    assert ("Kestrel Cafe", "CL", "considering") in found(text)
