@@ -890,13 +890,15 @@ def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
     """A date right after a reporting verb of the sentence ("X said Tuesday", "announced on Wednesday that"),
     for a sentence whose speaker was not attributed."""
     text = ctx.doc.text
+    published = ctx.doc.published or ""
     concrete = [t for t in ctx.timexes_between(sentence.start, sentence.end)
-                if t.type in ("DATE", "TIME") and _concrete(t.value)]
+                if t.type in ("DATE", "TIME") and (_concrete(t.value) or _concrete_or_year(t.value)
+                                                   and published and t.value[:4] < published[:4])]
     if not concrete:
-        return None
+        return None  # a year counts when it is before the article's: "announced in early 2019"
     for v in speech_verb_regex().finditer(text, sentence.start, sentence.end):
         for t in concrete:
-            if 0 <= t.start - v.end() <= 4 and re.fullmatch(r"\s*(?:on\s*)?", text[v.end():t.start]):
+            if 0 <= t.start - v.end() <= 9 and re.fullmatch(r"\s*(?:(?:on|in|early|late|mid)\s*)*", text[v.end():t.start]):
                 return t
             if 0 <= v.start() - t.end <= 2 and re.search(r"\bon\s+$", text[max(0, t.start - 4):t.start]):
                 return t  # "BYD on Wednesday announced"
