@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,38 @@ db_option = click.option(
 )
 
 
-@click.group()
+def _drop_stdout() -> None:
+    """Send whatever is still to be written to standard output to /dev/null: its reader is gone,
+    and Python's final flush would otherwise print a BrokenPipeError."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class KbGroup(click.Group):
+    """The `kb` group: `-h` is help for every command, and a reader that stops reading
+    (`kb export | head`) ends the command quietly with status 0: it had what it wanted."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _drop_stdout()
+            ctx.exit(0)
+        finally:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _drop_stdout()
+            except (OSError, ValueError):
+                pass
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="market-entry-kb")
 def cli() -> None:
     """Market-entry timeline knowledge base.
@@ -111,9 +143,14 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
 @db_option
 @click.option("--port", "-p", default=8001, show_default=True, type=click.IntRange(0, 65535),
               help="Port to serve on (0 picks a free one).")
-@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Host to bind to.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Host to bind to (0.0.0.0 for every interface).")
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser at the knowledge base.")
-def serve(db_path: str, port: int, host: str, open_browser: bool) -> None:
+@click.option("--immutable", is_flag=True,
+              help="Serve the database read-only, for a knowledge base that no longer changes: Datasette "
+                   "skips its change checks and takes table counts from DB.inspect.json (written next to "
+                   "the database when missing or older than it).")
+def serve(db_path: str, port: int, host: str, open_browser: bool, immutable: bool) -> None:
     """Browse the knowledge base in Datasette.
 
     If the database does not exist yet it is first built from the bundled
@@ -123,23 +160,33 @@ def serve(db_path: str, port: int, host: str, open_browser: bool) -> None:
     Examples:
       kb serve
       kb serve --db market.db --port 8080
+      kb serve --db market.db --immutable
     """
     from .build import EXAMPLES, BuildBusy, BuildUnfinished, build_paths, ensure_finished
-    from .datasette_app import serve_args
+    from .datasette_app import NotImmutable, immutable_inspect_file, port_problem, serve_args
 
+    problem = port_problem(host, port)  # before building: say it at once, not after uvicorn starts
+    if problem:
+        raise click.ClickException(problem)
     if not Path(db_path).exists():
         click.echo(f"{db_path} does not exist yet: building it from the examples in {EXAMPLES}", err=True)
         report = build_paths([EXAMPLES], db_path)
         click.echo(report.summary(), err=True)
     try:  # a build killed before its end left stale search, claims, counts: finish it first
-        note = ensure_finished(db_path, while_building="allow")
+        note = ensure_finished(db_path, while_building="refuse" if immutable else "allow")
     except (BuildBusy, BuildUnfinished) as e:
         raise click.ClickException(str(e)) from None
     if note:
         click.echo(f"note: {note}", err=True)
+    inspect_file = None
+    if immutable:
+        try:
+            inspect_file = immutable_inspect_file(db_path)
+        except NotImmutable as e:
+            raise click.ClickException(str(e)) from None
     from datasette import cli as datasette_cli
 
-    args = serve_args(db_path, port=port, host=host, open_browser=open_browser)
+    args = serve_args(db_path, port=port, host=host, open_browser=open_browser, inspect_file=inspect_file)
     datasette_cli.cli.main(args=args, prog_name="kb serve", standalone_mode=True)
 
 
@@ -231,6 +278,7 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
+    output.flush()  # here, so that a closed pipe (`kb export | head`) is met inside the command
 
 
 def _database_problem(db_path: str, e: Exception) -> str:

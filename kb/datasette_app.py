@@ -3,12 +3,14 @@ facet counts read from the table kb build precomputes (facet_counts) instead of 
 
     python -m kb.datasette_app kb.db [--port 8001] [--immutable]
 
-serves like `kb serve`; --immutable opens the database read-only with an inspect file
-(written next to it when missing or older than the database).
+serves like `kb serve` (which has the same --immutable); --immutable opens the database
+read-only with an inspect file (written next to it when missing or older than the database).
 """
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import sys
 import tempfile
 import types
@@ -197,20 +199,72 @@ def make_datasette(db_path: str | Path, **kwargs: Any):
     return Datasette([str(db_path)], metadata=load_metadata(db_path), settings=dict(SETTINGS), **kwargs)
 
 
-def serve_args(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open_browser: bool = False) -> list[str]:
-    """Arguments for `datasette serve`, with metadata written for this database name.
+def serve_args(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open_browser: bool = False,
+               inspect_file: str | Path | None = None) -> list[str]:
+    """Arguments for `datasette serve`, with metadata written for this database name; with an
+    inspect file (immutable_inspect_file), the database is served immutable (`-i`).
 
     Registers the facet-counts plugin in this process (`kb serve` runs Datasette in-process)."""
     register_plugin()
     meta_file = Path(tempfile.gettempdir()) / f"kb-metadata-{Path(db_path).stem}.json"
     meta_file.write_text(json.dumps(load_metadata(db_path)), encoding="utf-8")
-    args = ["serve", str(db_path), "--metadata", str(meta_file), "--host", host, "--port", str(port),
+    database = ["-i", str(db_path), "--inspect-file", str(inspect_file)] if inspect_file else [str(db_path)]
+    args = ["serve", *database, "--metadata", str(meta_file), "--host", host, "--port", str(port),
             "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     for key, value in SETTINGS.items():
         args += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
     if open_browser:
         args.append("--open")
     return args
+
+
+class NotImmutable(Exception):
+    """The database cannot be served immutable yet (writes still in its WAL file)."""
+
+
+def immutable_inspect_file(db_path: str | Path) -> Path:
+    """The inspect file (table counts) for serving `db_path` immutable: DB.inspect.json next to
+    it, written by `datasette inspect` when missing or older than the database. Raises
+    NotImmutable when the database's WAL file holds writes that immutable mode would not see."""
+    from datasette import cli as datasette_cli
+
+    db = Path(db_path)
+    wal = Path(f"{db}-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise NotImmutable(f"{wal} holds writes not yet in {db}: let the build finish "
+                           f"(or open it once with sqlite3), then serve it immutable")
+    inspect_file = db.with_suffix(".inspect.json")
+    if not inspect_file.exists() or inspect_file.stat().st_mtime < db.stat().st_mtime:
+        datasette_cli.cli.main(args=["inspect", str(db), "--inspect-file", str(inspect_file)],
+                               standalone_mode=False)
+    return inspect_file
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """The error binding host:port the way uvicorn does (SO_REUSEADDR, so a closed connection
+    still in TIME_WAIT does not count as busy), or None when the port is free."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as e:  # socket.gaierror too: a host name that does not resolve
+        return e
+    return None
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """None when Datasette can listen on host:port; otherwise one line saying why, and for a
+    port in use, the next free port to try."""
+    if port == 0:
+        return None
+    error = _bind_error(host, port)
+    if error is None:
+        return None
+    if error.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, min(port + 100, 65536)) if _bind_error(host, p) is None), None)
+        return f"port {port} is busy, try --port {free}" if free else \
+            f"port {port} is busy, try another --port (0 picks a free one)"
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -228,6 +282,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="open the database read-only, with table counts from an inspect file")
     args = ap.parse_args(argv)
     db = Path(args.db)
+    problem = port_problem(args.host, args.port)
+    if problem:
+        sys.exit(f"error: {problem}")
     from .build import BuildBusy, BuildUnfinished, ensure_finished
 
     try:  # a build killed before its end left stale search, claims, counts: finish it first
@@ -236,17 +293,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {e}")
     if note:
         print(f"note: {note}", file=sys.stderr)
-    serve = serve_args(db, port=args.port, host=args.host)
+    inspect_file = None
     if args.immutable:
-        wal = Path(f"{db}-wal")
-        if wal.exists() and wal.stat().st_size:  # immutable mode would not see what is in it
-            ap.error(f"{wal} holds writes not yet in {db}: let the build finish (or open it once with sqlite3)")
-        inspect_file = db.with_suffix(".inspect.json")
-        if not inspect_file.exists() or inspect_file.stat().st_mtime < db.stat().st_mtime:
-            datasette_cli.cli.main(args=["inspect", str(db), "--inspect-file", str(inspect_file)],
-                                   standalone_mode=False)
-        serve[1:2] = ["-i", str(db)]
-        serve += ["--inspect-file", str(inspect_file)]
+        try:
+            inspect_file = immutable_inspect_file(db)
+        except NotImmutable as e:
+            ap.error(str(e))
+    serve = serve_args(db, port=args.port, host=args.host, inspect_file=inspect_file)
     datasette_cli.cli.main(args=serve, prog_name="python -m kb.datasette_app", standalone_mode=True)
 
 

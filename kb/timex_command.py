@@ -11,12 +11,15 @@ from ingest.timex import tag
 
 
 def _check_dct(value: str | None, where: str) -> str | None:
+    """The date (YYYY-MM-DD) of an ISO date or date-time: `1990-08-15T13:37` is 1990-08-15 (the
+    date as written, whatever its time zone)."""
     if value is None or value == "":
         return None
     try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
+        return dt.datetime.fromisoformat(str(value).strip()).date().isoformat()
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD", param_hint=where) from None
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO date-time "
+                                 f"(YYYY-MM-DDTHH:MM)", param_hint=where) from None
 
 
 def _dct_callback(ctx, param, value):
@@ -34,11 +37,12 @@ Examples:
 """
 )
 @click.option("--dct", callback=_dct_callback, metavar="YYYY-MM-DD",
-              help="Document creation (publication) date that relative expressions are resolved against. "
+              help="Document creation (publication) date that relative expressions are resolved against; "
+                   "an ISO date-time (1990-08-15T13:37) counts as its date. "
                    "Without it, values that need it stay partial (XXXX-02-10).")
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), metavar="INPUT.jsonl",
-              help='Tag many documents: each line {"doc": ..., "dct": "YYYY-MM-DD", "text": ...}; '
-                   'each output line also carries "doc".')
+              help='Tag many documents: each line {"doc": ..., "dct": "YYYY-MM-DD", "text": ...} '
+                   '(dct may be an ISO date-time); each output line also carries "doc".')
 @click.argument("file", required=False, type=click.File("r", encoding="utf-8"))
 def timex(dct: str | None, batch, file) -> None:
     """Tag temporal expressions (TIMEX3) in FILE, or standard input, and print one JSON object per line
