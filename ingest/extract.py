@@ -112,8 +112,8 @@ class Context:
 
 
 def extract(doc: Document, trace: bool = False) -> Extraction:
-    """Every statement and event in one document (with `trace`, also every candidate a filter dropped,
-    in `Extraction.dropped`, with the filter's name: what `kb extract --explain` shows)."""
+    """Every statement and event in one document (with `trace`, also every candidate, kept or dropped,
+    in `Extraction.candidates`, with the filters that hold for it: what `kb extract --explain` shows)."""
     text = doc.text
     companies = CompanyIndex.build(text, doc.title)
     people = People.build(text, companies)
@@ -123,7 +123,7 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
     ctx = Context(doc, companies, people, timexes, year, here, read_homes(text, companies, here, year))
     sentences = split(text)
     statements: list[Statement] = []
-    dropped: list[dict] = []
+    candidates: list[dict] = []
     focus: str | None = _lead_company(companies, sentences)
     paragraph_speaker: dict[int, Attribution] = {}
     for sentence in sentences:
@@ -131,7 +131,7 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
         if attribution and attribution.kind in ("person", "company"):
             paragraph_speaker.setdefault(sentence.paragraph, attribution)
         found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx,
-                               dropped if trace else None)
+                               candidates if trace else None)
         statements.extend(found)
         focus = _sentence_subject(sentence, companies, text) or focus
     return Extraction(
@@ -139,7 +139,7 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
         statements=_dedupe(statements),
         events=_events(sentences, ctx),
         companies={name: sorted(c.aliases) for name, c in companies.companies.items()},
-        dropped=dropped,
+        candidates=candidates,
     )
 
 
@@ -193,8 +193,6 @@ class Candidate:
             picked = cues.previous[0]
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
-        if picked:
-            cues.previous = (picked, self.action.end)
         return picked
 
     @cached_property
@@ -318,10 +316,33 @@ REWRITES: tuple[tuple[str, Callable[[Candidate, str, dict], str | None]], ...] =
 )
 
 
+_FILTER_RANK = {name: i for i, (name, _) in enumerate(ACTION_FILTERS)}
+
+
+def _trace(c: Candidate, failed: str | None, trace: list[dict]) -> None:
+    """Record a candidate and every (company, market) reading of it, for tests, --explain and the
+    scorer benchmark: all filters are evaluated here (those after the first that holds included)."""
+    fired = [name for name, test in ACTION_FILTERS if test(c)]
+    base = {"action_text": c.text_of(c.action), "kind": c.action.cue.kind, "generated": c.action.cue.generated,
+            "cue_stance": c.action.cue.stance or None, "frame_text": c.text_of(c.frame) or None,
+            "frame_stance": c.frame.cue.stance if c.frame else None, "stance": c.stance, "fired": fired,
+            "speaker_kind": c.speaker.kind if c.speaker else None, "headline": c.sentence.headline,
+            "quote_start": c.sentence.start, "quote_end": c.sentence.end, "dropped_by": failed}
+    readings = [(company, rule, m) for company, rule in c.subjects for m in c.markets]
+    if not readings:
+        trace.append({**base, "company": None, "market": None})
+    for company, rule, m in readings:
+        home = next((name for name, test in STATEMENT_FILTERS if test(c, company, m)), None)
+        trace.append({**base, "company": company, "company_rule": rule, "market": m.code, "market_alias": m.alias,
+                      "market_adjective": m.adjective, "market_inside": c.action.start <= m.start < c.action.end,
+                      "statement_filter": home, "dropped_by": failed or home})
+
+
 def _statements_in(sentence: Sentence, attribution: Attribution | None, para_attr: Attribution | None,
-                   focus: str | None, ctx: Context, dropped: list[dict] | None = None) -> list[Statement]:
-    """Stage one: a candidate per action; stage two: the filters and rewrites above. With `dropped`,
-    every candidate a filter drops is recorded there with the filter's name."""
+                   focus: str | None, ctx: Context, trace: list[dict] | None = None) -> list[Statement]:
+    """Stage one: a candidate per action; stage two: the filters and rewrites above. With `trace`, every
+    candidate (each company and market it reads, when it has them) is recorded there with every filter
+    that holds for it and the one that dropped it ("dropped_by", None when kept)."""
     cues = _cues_in(sentence)
     actions = [a for a in cues if a.cue.kind in ("entry", "exit", "delay", "nominal")]
     if not actions:
@@ -334,10 +355,11 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
     for action in _outermost(actions):
         c = Candidate(sentence, action, shared, ctx)
         failed = next((name for name, test in ACTION_FILTERS if test(c)), None)
+        if failed is None or _FILTER_RANK[failed] > _FILTER_RANK["no market in scope"]:
+            shared.previous = (c.markets, action.end)  # a coordinated predicate after it may share its markets
+        if trace is not None:
+            _trace(c, failed, trace)
         if failed:
-            if dropped is not None:
-                dropped.append({"action_text": c.text_of(action), "frame_text": c.text_of(c.frame) or None,
-                                "quote_start": sentence.start, "dropped_by": failed})
             continue
         said_on, said_rule, said_timex = _said_on(c.speaker, sentence, ctx)
         for company, subject_rule in c.subjects:
@@ -348,10 +370,6 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     continue  # said already in this sentence
                 failed = next((name for name, test in STATEMENT_FILTERS if test(c, company, market)), None)
                 if failed:
-                    if dropped is not None:
-                        dropped.append({"company": company, "market": market.code, "stance": c.stance,
-                                        "action_text": c.text_of(action), "quote_start": sentence.start,
-                                        "dropped_by": failed})
                     continue
                 seen.add(key)
                 target, qualifier, target_rule = _target(action, c.frame, c.scope_end, said_timex, sentence, ctx,

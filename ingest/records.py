@@ -89,9 +89,10 @@ class Extraction:
     statements: list[Statement] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     companies: dict[str, list[str]] = field(default_factory=dict)  # name -> aliases seen
-    # Candidates the extractor's filters dropped, each with the filter's name ("dropped_by"); filled only
-    # by extract(doc, trace=True), for `kb extract --explain` and tests. Never stored.
-    dropped: list[dict] = field(default_factory=list)
+    # Every candidate reading the extractor considered, with the filters that hold for it and the one
+    # that dropped it ("dropped_by", None when kept); filled only by extract(doc, trace=True), for
+    # `kb extract --explain`, tests and benchmarks/scorer.py. Never stored.
+    candidates: list[dict] = field(default_factory=list)
     # Duplicate-detection fingerprints of the document (ingest.fingerprint: canonical_url(url),
     # normalized_text_hash(text)). kb build's worker processes fill them in so that the single
     # writer does not compute them; when text_hash is None, kb.store computes both.

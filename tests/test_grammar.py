@@ -256,7 +256,7 @@ def test_stop_operating_is_an_exit_and_a_presence_is_not_an_entry():
 
 def dropped(text: str, published: str = "2024-05-06") -> list[dict]:
     doc = Document(id="t", path="t.md", text=text, published=published, meta={})
-    return extract(doc, trace=True).dropped
+    return [c for c in extract(doc, trace=True).candidates if c["dropped_by"]]
 
 
 @pytest.mark.parametrize("text, name", [
