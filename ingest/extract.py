@@ -251,6 +251,19 @@ def _noun_not_verb(c: Candidate) -> bool:
         NOUN_BEFORE.search(text, max(c.sentence.start, a.start - 20), a.start) is not None
 
 
+def _goods_sold(c: Candidate) -> bool:
+    """"fake trainers were being sold in Tokyo stores": goods on sale, not a company entering."""
+    text, a = c.ctx.doc.text, c.action
+    return re.match(r"sold\b", text[a.start:a.end], re.IGNORECASE) is not None and re.search(
+        r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[max(0, a.start - 25):a.start]) is not None
+
+
+def _person_subject(c: Candidate) -> bool:
+    """"when he returns to Moscow": a person's move (he, she), not a company's."""
+    start = (c.frame or c.action).start
+    return re.search(r"\b(?:he|she|He|She)\s+(?:[a-z]+\s+){0,2}$", c.ctx.doc.text[max(c.sentence.start, start - 30):start]) is not None
+
+
 def _plural_subject(c: Candidate) -> bool:
     """"invite more grain brokers to set up shop here": their move, not a company's."""
     return PLURAL_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, c.action.start - 60), c.action.start) is not None
@@ -264,7 +277,9 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
     ("no market in scope", lambda c: not c.markets),
     ("a noun, not a verb", _noun_not_verb),
     ("participle describing a noun", lambda c: _reduced_relative(c.action, c.ctx.doc.text)),
+    ("goods sold there", _goods_sold),
     ("plural subject", _plural_subject),
+    ("a person as subject", _person_subject),
     ("no company as subject", lambda c: not c.subjects),  # "foreign firms", "the sources", "the Army"...
 )
 
@@ -726,7 +741,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if PLURAL_SUBJECT.search(text, last.end, cue_start):
         return []  # "Acme may join two smaller firms hoping to enter Peru"
     if len(before) > 1 and before[-2].company and re.match(r"(?:\s*[<(][^<>()]*[>)])*\s*,", text[last.end:cue_start]) \
-            and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}", text[before[-2].end:last.start]):
+            and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}<?", text[before[-2].end:last.start]):
         last = before[-2]  # "Halden Ltd, a unit of Marisol Corp, said it...": the first name
         before = before[:-1]
     out = [(last.company, "subject")]

@@ -68,7 +68,7 @@ def _between(spec: str) -> str:
         return ""
     if spec == "object":  # up to four words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
-        return (r"(?![\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ )"
+        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ )"
                 r"(?:(?!(?:in|into|to|from|across|but|which|who|that)\b)[\w'’&.+-]+ ){0,4}")  # "its scooters and app"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
