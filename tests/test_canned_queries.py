@@ -31,8 +31,8 @@ where is_current = 1 and (:company = '' or company = :company collate nocase)
 """
 
 REFERENCE_TIMELINE = """
-select said_on, company, market, market_name, stance, target, speaker, speaker_role, quote, document_title,
-  publisher, url, statement_id
+select said_on, company, market, market_name, stance, speaker, quote, document_title, publisher, url, target,
+  speaker_role, statement_id
 from timeline
 where (:company = '' or company = :company collate nocase) and (:market = '' or market = :market)
 order by date, company, market, statement_id

@@ -102,9 +102,9 @@ def column_plan(config: dict | None, names: list[str]) -> dict[str, list[str]]:
 
 
 @hookimpl
-def extra_template_vars(template, database, table, datasette, request):
+def extra_template_vars(template, database, table, datasette, request, view_name):
     config = datasette.plugin_config("kb-columns", database=database, table=table) if table else None
-    show_all = bool(request and request.args.get("_kb_all"))
+    show_all = bool(request and request.args.get("_kb_all")) or view_name == "row"
 
     def kb_columns(display_columns):
         """Indexes of display_columns in the order to show them, and the names folded away."""
@@ -117,7 +117,25 @@ def extra_template_vars(template, database, table, datasette, request):
         order = [names.index(n) for n in first + [n for n in plan["lead"] + plan["rest"] if n not in first]]
         return {"order": order, "hidden": plan["hidden"]}
 
-    return {"kb_columns": kb_columns, "kb_show_all": show_all, "plural": plural}
+    extra = {"kb_columns": kb_columns, "kb_show_all": show_all, "plural": plural}
+    if template == "search_all.html":
+        extra["kb_search_columns"] = search_columns(datasette)
+    return extra
+
+
+def search_columns(datasette) -> dict[str, list[str]]:
+    """Per searchable table, the columns the search page shows (its "lead" columns; the primary
+    key, which Datasette adds, stays)."""
+    out = {}
+    for name, db in datasette.databases.items():
+        if name == "_internal":
+            continue
+        for table in ("statements", "documents", "events", "claims"):
+            config = datasette.plugin_config("kb-columns", database=name, table=table) or {}
+            if config.get("lead"):
+                out[table] = [c for c in config["lead"] if c != "document_id" or table != "statements"][:6] + (
+                    ["document_id"] if table == "statements" else [])
+    return out
 
 
 @hookimpl
