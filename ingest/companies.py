@@ -386,7 +386,7 @@ def _trim_leading(surface: str) -> str:
     words = surface.split()
     titled = re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None  # "Mr Price Holdings" is a name
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))
-                              or words[0].islower() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
+                              or words[0].islower() or words[0].isdigit() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
         words = words[1:]
     return " ".join(words)
 

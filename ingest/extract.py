@@ -500,7 +500,7 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         if re.search(r"\b(?:to|would|could|may|might|will)\s+(?:have\s+)?$", before):
             return None
         return "entered"
-    hedged = re.match(r"(?:its|their|a|an|the)\s+(likely|planned|expected|upcoming|proposed|intended|possible|potential|"
+    hedged = re.match(r"(?:its|their|a|an|the|[A-Z][\w&-]*(?:'s|’s))\s+(likely|planned|expected|upcoming|proposed|intended|possible|potential|"
                       r"eventual|future)\s", text[action.start:action.end], re.IGNORECASE)
     if hedged:  # "its likely entry into", "a possible launch in"
         return "considering" if hedged.group(1).lower() in ("possible", "potential", "eventual") else "plans"

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .datafiles import data_rows
 
-DETERMINER = r"(?:(?:its|their|his|her|the|a|an|our|some|all|all\s+of\s+its|all\s+its)\s+)?"
+DETERMINER = r"(?:(?:all\s+(?:\d+\s+)?(?:of\s+)?)?(?:its|their|his|her|the|a|an|our|some)\s+|all\s+)?"  # "all 14 of its"
 POSSESSIVE = r"(?:all\s+(?:of\s+)?)?(?:its|their|our|his|her)\s+"
 # words before a noun: up to three, a pair or a list ("its sales, design and support"), none a
 # preposition ("the depot and move all production" is two phrases: one word at most after a bare "and")
@@ -66,10 +66,10 @@ def _between(spec: str) -> str:
     nouns = noun_classes()
     if not spec:
         return ""
-    if spec == "object":  # up to four words, none a clause break or another preposition of place
+    if spec == "object":  # up to six words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
         return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ )"
-                r"(?:(?!(?:in|into|to|from|across|but|which|who|that)\b)[\w'’&.+-]+ ){0,4}")  # "its scooters and app"
+                r"(?:(?!(?:in|into|to|from|across|but|which|who|that)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
         return rf"{DETERMINER}{MODIFIERS}(?:{nouns[spec]}) "

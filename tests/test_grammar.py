@@ -291,3 +291,14 @@ def test_a_relative_clause_with_commas_is_skipped_back_to_the_subject():
 ])
 def test_sales_figures_goods_on_sale_and_people_travelling_are_not_entries(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Foods Inc will close all 14 of its stores in Chile at the end of October.", {("Kestrel Foods", "CL", "withdrawn")}),
+    ("In 2016 Pennywise Ltd launched a localized version of its app in Chile.", {("Pennywise", "CL", "entered")}),
+    ("Pennywise Ltd has paused its Chilean rollout for now.", {("Pennywise", "CL", "delayed")}),
+    ("Analysts believe Kestrel Foods Inc's eventual entry into Chile cannot be ruled out.",
+     {("Kestrel Foods", "CL", "considering")}),
+])
+def test_determiners_long_objects_and_nominal_entries(text, expected):
+    assert found(text) == expected
