@@ -6,6 +6,7 @@ spec's code: an ISO 3166-1 country, an ISO 3166-2 subdivision or a region.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -58,6 +59,9 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
     for m in known.values():
         if m.code != "global":
             add(m.name, m.code)
+            plain = _without_accents(m.name)
+            if plain != m.name:
+                add(plain, m.code)  # "Karnataka" for the ISO name "Karnātaka": news writes names plain
     for row in data_rows("market_aliases.csv"):
         if row["code"] not in known:
             raise ValueError(f"market_aliases.csv: unknown market code {row['code']!r} for {row['alias']!r}")
@@ -71,6 +75,11 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
     else:  # a name whose lower case is longer ("İ"): no folded trie, the plain alternation
         folded = _alternation_patterns(tuple(table))[1]
     return table, pattern, folded
+
+
+def _without_accents(name: str) -> str:
+    """A name with its diacritics dropped ("Karnātaka" -> "Karnataka", "Zürich" -> "Zurich")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
 
 
 def _alternation_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
