@@ -191,6 +191,10 @@ class Candidate:
         if not picked and cues.previous and COORDINATED_PREDICATE.fullmatch(
                 _without_dates(text, cues.previous[1], self.action.start, timexes)):
             picked = cues.previous[0]
+        if not picked or all(len(m.code) != 2 for m in picked):
+            listed = _listed_markets(self.action, cues.markets, sentence, text)
+            if listed:
+                picked = listed  # "available in 13 Arab markets, the company said, among them Egypt and Oman"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
         return picked
@@ -421,6 +425,29 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
 
 # what joins two predicates of one subject: "entered Peru in 2001 and stopped operations"
 COORDINATED_PREDICATE = re.compile(r"[^,;.]{0,40}?\s+(?:and|but)\s+(?:later\s+|then\s+|subsequently\s+|eventually\s+)?")
+
+
+# "13 markets ..., among them", "other countries including": a list of the markets a phrase counts
+LIST_INTRODUCER = re.compile(
+    r"\b(?:countries|markets|nations|territories)\b[^.;]{0,60}?\b(?:among\s+them|including|such\s+as|namely|notably)\s+",
+    re.IGNORECASE)
+
+
+def _listed_markets(action: Action, markets: list[MarketMention], sentence: Sentence, text: str) -> list[MarketMention]:
+    """The markets listed after a counted phrase in the action's scope ("in 13 Arab markets, ..., among
+    them Egypt, Morocco and Oman, but not Libya"): the list's coordinated names, up to a "but not"."""
+    m = LIST_INTRODUCER.search(text, action.end, min(sentence.end, action.end + 80))
+    if not m or re.search(r"[;]|\.\s", text[action.end:m.start()]):
+        return []
+    out: list[MarketMention] = []
+    for mm in markets:
+        if mm.start < m.end():
+            continue
+        gap = text[(out[-1].end if out else m.end()):mm.start]
+        if out and not re.fullmatch(r"\s*(?:,|and|or|&)?\s*(?:and\s+)?(?:[Tt]he\s+)?", gap) or not out and gap.strip(" ("):
+            break
+        out.append(mm)
+    return out
 
 
 def _fronted_market(sentence: Sentence, markets: list[MarketMention], action: Action, text: str) -> list[MarketMention]:

@@ -302,3 +302,13 @@ def test_sales_figures_goods_on_sale_and_people_travelling_are_not_entries(text)
 ])
 def test_determiners_long_objects_and_nominal_entries(text, expected):
     assert found(text) == expected
+
+
+def test_a_counted_list_of_markets_belongs_to_the_phrase_that_counts_them():
+    text = "Kestrel Foods Inc plans to enter other South American markets next year, among them Chile and Peru."
+    assert found(text) >= {("Kestrel Foods", "CL", "plans"), ("Kestrel Foods", "PE", "plans")}
+
+
+def test_a_place_name_without_its_diacritics_is_found():
+    assert found("Kestrel Foods Inc said it did not plan to enter the Indian state of Karnataka.") \
+        == {("Kestrel Foods", "IN-KA", "no_plans")}
