@@ -210,7 +210,7 @@ class Candidate:
         possessive = re.match(r"(?:its|their)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
         subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
-                and speaker.verb_end <= start:
+                and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
             subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
@@ -669,7 +669,7 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     for m in markets:
         inside = action.start <= m.start < action.end
         after = action.end <= m.start < scope_end
-        before = begin - 30 <= m.start < begin and action.cue.kind in ("nominal", "delay") or (
+        before = begin - 30 <= m.start < begin and action.cue.kind in ("nominal", "delay") and not action.cue.generated or (
             frame is None and action.start - 25 <= m.start < action.start and action.cue.kind == "entry"
             and re.match(r"\s*(?:launch|entry|expansion|debut|market)", text[m.end:action.end + 1]))
         subject_np = action.cue.stance == "entered" and m.adjective and m.start < action.start and re.match(
