@@ -441,7 +441,7 @@ def _looks_like_person(surface: str, text: str) -> bool:
 ROLE_WORDS = (
     r"(?:president|chairman|chairwoman|chair|chief|ceo|cfo|coo|cto|founder|co-founder|director|"
     r"spokesman|spokeswoman|spokesperson|analyst|minister|secretary|head|manager|officer|executive|"
-    r"vice[- ]president|vp|governor|official|economist|strategist|partner|editor|correspondent)"
+    r"vice[- ]president|vp|governor|deputy|undersecretary|official|economist|strategist|partner|editor|correspondent)"
 )
 
 
