@@ -192,7 +192,9 @@ def serve(db_path: str, port: int, host: str, open_browser: bool, immutable: boo
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--explain", is_flag=True, help="Show which cue, market alias, company and date rule produced each statement.")
+@click.option("--explain", is_flag=True,
+              help="Show which cue, market alias, company and date rule produced each statement, and list the "
+                   "candidates the filters dropped (each with the filter's name).")
 def extract(file: str, explain: bool) -> None:
     """Print the statements and events found in one document as JSON.
 
@@ -212,17 +214,21 @@ def extract(file: str, explain: bool) -> None:
         raise click.ClickException(f"{file}: {e}")
     out = []
     for doc in documents:
-        result = extract_document(doc)
+        result = extract_document(doc, trace=explain)
         statements = []
         for s in result.statements:
             row = s.to_dict()
             if not explain:
                 row.pop("explain")
             statements.append(row)
-        out.append({
+        entry = {
             "document": doc.name, "document_id": doc.id, "title": doc.title, "published": doc.published,
             "statements": statements, "events": [e.to_dict() for e in result.events],
-        })
+        }
+        if explain:
+            entry["dropped"] = [{k: v for k, v in c.items() if v not in (None, [], False) or k == "dropped_by"}
+                                for c in result.candidates if c["dropped_by"]]
+        out.append(entry)
     click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, ensure_ascii=False))
 
 

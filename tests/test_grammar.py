@@ -2,6 +2,7 @@
 retold claims and tense. Every sentence here is written for its test (invented companies and facts)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -312,3 +313,16 @@ def test_a_counted_list_of_markets_belongs_to_the_phrase_that_counts_them():
 def test_a_place_name_without_its_diacritics_is_found():
     assert found("Kestrel Foods Inc said it did not plan to enter the Indian state of Karnataka.") \
         == {("Kestrel Foods", "IN-KA", "no_plans")}
+
+
+def test_kb_extract_explain_lists_dropped_candidates(tmp_path):
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    article = tmp_path / "a.md"
+    article.write_text("---\npublished: 2024-05-06\n---\n\nKanzo Corp of Japan will open its first store in Japan.\n")
+    result = CliRunner().invoke(cli, ["extract", str(article), "--explain"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["statements"] == [] and {d["dropped_by"] for d in out["dropped"]} == {"home market"}
