@@ -157,7 +157,8 @@ def test_as_of_without_parameters_defaults_to_today(ds):
 # Facets ---------------------------------------------------------------------------
 
 def test_year_and_month_facets(ds):
-    r = get(ds, "/kb/statements.json", _facet=["said_on_year", "said_on_month", "target_year", "target_month"])
+    r = get(ds, "/kb/statements.json", _facet=["said_on_year", "said_on_month", "target_year", "target_month"],
+            _facet_size="max")
     assert r.status_code == 200
     facets = r.json()["facet_results"]
     years = {v["value"]: v["count"] for v in facets["said_on_year"]["results"]}

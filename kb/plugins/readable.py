@@ -139,6 +139,14 @@ def search_columns(datasette) -> dict[str, list[str]]:
 
 
 @hookimpl
+def prepare_connection(conn):
+    """kb_human_date(value): the words for a TIMEX3 value (the value itself when there are none),
+    for SQL that writes text for people (the Atom feed's entries)."""
+    conn.create_function("kb_human_date", 1, lambda v: None if v is None else (human_date(v) or v),
+                         deterministic=True)
+
+
+@hookimpl
 def prepare_jinja2_environment(env):
     env.filters["when"] = when
     env.globals["plural"] = plural
