@@ -21,6 +21,7 @@ class Cue:
     pattern: str  # the source pattern, shown by --explain
     regex: re.Pattern[str]
     generated: bool = False  # written by ingest.grammar from data/predicates.csv (its market follows its preposition)
+    label: str = ""  # for a generated cue, its predicates.csv row ("exit: cease business in|"), shown instead of the regex
 
 
 def compile_phrase(pattern: str) -> re.Pattern[str]:
@@ -202,8 +203,8 @@ def stance_cues() -> tuple[Cue, ...]:
     from .grammar import predicate_rows
 
     rows = (*data_rows("cues.csv"), *predicate_rows())
-    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"]), "generated" in r)
-                 for r in rows)
+    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"]), "generated" in r,
+                     r.get("label", "")) for r in rows)
 
 
 @lru_cache(maxsize=1)

@@ -256,10 +256,14 @@ def _noun_not_verb(c: Candidate) -> bool:
 
 
 def _goods_sold(c: Candidate) -> bool:
-    """"fake trainers were being sold in Tokyo stores": goods on sale, not a company entering."""
+    """"fake trainers were being sold in Tokyo stores", "all its cars sold in Peru": goods on sale, not a company entering."""
     text, a = c.ctx.doc.text, c.action
-    return re.match(r"sold\b", text[a.start:a.end], re.IGNORECASE) is not None and re.search(
-        r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[max(0, a.start - 25):a.start]) is not None
+    if re.match(r"sold\b", text[a.start:a.end], re.IGNORECASE) is None:
+        return False
+    before = text[max(0, a.start - 25):a.start]
+    return re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", before) is not None or (
+        re.match(r"sold\s+(?:in|into)\b", text[a.start:a.end], re.IGNORECASE) is not None  # "all its cars sold in Peru"
+        and re.search(r"\b(?!(?:it|they|has|have|had|also|already|then|and|who|which|that)\b)[a-z]+\s+$", before) is not None)
 
 
 def _person_subject(c: Candidate) -> bool:
@@ -407,9 +411,9 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     quote=sentence.text, quote_start=sentence.start, quote_end=sentence.end,
                     confidence=_confidence(c.frame, action, speaker_type, subject_rule, market, sentence),
                     explain={
-                        "frame": c.frame.cue.pattern if c.frame else None,
+                        "frame": (c.frame.cue.label or c.frame.cue.pattern) if c.frame else None,
                         "frame_text": c.text_of(c.frame) or None,
-                        "action": f"{action.cue.kind}: {action.cue.pattern}",
+                        "action": f"{action.cue.kind}: {action.cue.label or action.cue.pattern}",
                         "action_text": c.text_of(action),
                         "market_alias": market.alias,
                         "company_rule": subject_rule,
@@ -733,7 +737,9 @@ EXIT_LINK = re.compile(
 
 # between a generated predicate's preposition and its market: a determiner and a few words at most
 # ("available in the Peruvian market", not "available in denominations of 1,000 ... listed in Peru")
-PREPOSITION_LINK = re.compile(r"\s*(?:(?:the|its|their|a|an|several|some|other|more)\s+)?(?:[\w'’.,-]+\s+){0,3}?", re.IGNORECASE)
+PREPOSITION_LINK = re.compile(
+    r"\s*(?:(?:the|its|their|a|an|several|some|other|more)\s+)?(?:[\w'’.,-]+\s+){0,3}?"
+    r"(?:(?:business|market|industry|sector|trade)\s+(?:in|of)\s+(?:the\s+)?)?", re.IGNORECASE)  # "enter the health care business in Japan"
 
 
 PLURAL_SUBJECT = re.compile(

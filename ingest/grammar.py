@@ -68,8 +68,8 @@ def _between(spec: str) -> str:
         return ""
     if spec == "object":  # up to six words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
-        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )(?:(?!(?:in|into|to|from|across|and|but|which|who|that)\b)[\w'’&.+-]+ )"
-                r"(?:(?!(?:in|into|to|from|across|but|which|who|that)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
+        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )(?:(?!(?:in|into|to|from|across|by|and|but|which|who|that)\b)[\w'’&.+-]+ )"
+                r"(?:(?!(?:in|into|to|from|across|by|but|which|who|that)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
         return rf"{DETERMINER}{MODIFIERS}(?:{nouns[spec]}) "
@@ -100,13 +100,14 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
     out = []
     for r in data_rows("predicates.csv"):
         lemma, _, particle = r["verb"].partition(" ")
+        label = " ".join(filter(None, (r["verb"], r["between"], r["prep"], r.get("voice"))))
         forms = inflect(lemma)
         between = _between(r["between"] or "")
         preps = (r["prep"] or "").split("|")
         if r.get("voice") == "passive":
             aux = r"(?:was|were|is|are|be|been|being|has been|had been|have been|got|gets|get) " + ADVERB
             out.append({"kind": r["kind"], "stance": "", "pattern": aux + _phrase(forms["participle"], particle, between, preps),
-                        "generated": "1"})
+                        "generated": "1", "label": f"{label} (passive)"})
             continue
         if r["kind"] in ("frame", "nominal"):
             groups = [(r["stance"], set(forms.values()))]
@@ -117,7 +118,7 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
             alternation = "(?:" + "|".join(sorted(words, key=lambda w: (-len(w), w))) + ")"  # longest first, stable
             stance = stance if r["kind"] != "exit" else ""
             out.append({"kind": r["kind"], "stance": stance, "pattern": _phrase(alternation, particle, between, preps),
-                        "generated": "1"})
+                        "generated": "1", "label": label})
     return tuple(out)
 
 def predicate_lemmas() -> tuple[str, ...]:

@@ -326,3 +326,12 @@ def test_kb_extract_explain_lists_dropped_candidates(tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["statements"] == [] and {d["dropped_by"] for d in out["dropped"]} == {"home market"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Foods Inc said it plans to enter the frozen food business in Chile.", {("Kestrel Foods", "CL", "plans")}),
+    ("Voltra Motors Ltd said all its vehicles sold in Peru are made in Chile.", set()),
+    ("The trucks are made by Voltra Motors Ltd in Chile and distributed by a dealer in Peru.", set()),
+])
+def test_an_entry_into_a_business_in_a_market_and_goods_sold_there(text, expected):
+    assert found(text) == expected
