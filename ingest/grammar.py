@@ -21,6 +21,7 @@ _WORD = r"(?!(?:in|into|to|from|across|for|of|with|at|on|by|and|or|but|which|who
 MODIFIERS = (rf"(?:(?:{_WORD} )?(?:{_WORD}, ){{1,3}}{_WORD} (?:and |or )(?:{_WORD} ){{0,2}}"  # a list
              rf"|(?:{_WORD} )?{_WORD} (?:and |or )(?:{_WORD} )?"  # a pair ("manufacturing and exports")
              rf"|(?:{_WORD} ){{0,3}})")  # the longest first: a regex takes the first alternative that fits
+PREP_GAP = r"(?:,? (?:first|initially|then|later|eventually|also|mainly|primarily),?)? "  # "expand sales, first into"
 DIRECT = r"(?=(?:the\s+)?(?-i:[A-Z]))"  # a direct object that is a market: a name follows ("exit Peru", "eyeing Chile")
 ADVERB = r"(?:(?:also|fully|officially|formally|commercially|quietly|finally|successfully|completely|now|then|gradually|eventually|temporarily|permanently|effectively)\s+)?"
 
@@ -80,16 +81,19 @@ def _between(spec: str) -> str:
 
 def _phrase(verb_form: str, particle: str, between: str, preps: list[str]) -> str:
     """verb (+ particle) + what stands between (empty, or ending in a space) + the preposition
-    ("" in `preps`: it may be left out, as in "shut its China unit")."""
+    ("" in `preps`: it may be left out, as in "shut its China unit"); an adverb may come before the
+    preposition ("expand sales, first into")."""
     head = f"{verb_form} {particle} " if particle else f"{verb_form} "
     named = [p for p in preps if p]
     if not named:
         return head + between + DIRECT  # a direct object follows ("exit Peru")
     alternation = "(?:" + "|".join(named) + ")"
     if "" in preps and between.endswith(" "):
-        return f"{head}{between[:-1]}(?!\\w)(?: {alternation})?"
+        return f"{head}{between[:-1]}(?!\\w)(?:{PREP_GAP}{alternation})?"
     if "" in preps:
         return f"{head}(?:{alternation} )?"
+    if between.endswith(" ") or not between:  # a literal or a noun class: room for "first", "then"
+        return f"{(head + between)[:-1]}{PREP_GAP}{alternation}"
     return f"{head}{between}{alternation}"
 
 
