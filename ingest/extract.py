@@ -31,6 +31,7 @@ CLAUSE_BREAK = re.compile(
     r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s"
     r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
     r"|\b(?:to\s+)?(?:focus|focusing|concentrate|concentrating)\s+(?:solely\s+|more\s+|only\s+)?on\b"
+    r"|,\s+(?:having|and\s+that|and\s+it|and\s+the\s+company)\b"  # "..., having left Peru in 2019", "..., and that it will"
 )
 ATTRIBUTIVE = re.compile(
     r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?i:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
@@ -1017,6 +1018,14 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         leading = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None
+    if chosen is None:
+        # "X earlier this year ended operations in Peru", "said that on Feb 1 it will stop selling in Peru":
+        # a date right before the predicate, or opening its clause before the subject
+        text = ctx.doc.text
+        near = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
+                and t.value != "PRESENT_REF" and t.end <= begin and re.fullmatch(
+                    r"\s*,?\s*(?:(?:it|we|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3})\s+)?", text[t.end:begin])]
+        chosen = near[-1] if near else None
     if chosen is None:
         return None, None, None
     before_text = ctx.doc.text[max(sentence.start, chosen.start - 40):chosen.start]

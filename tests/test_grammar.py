@@ -335,3 +335,12 @@ def test_kb_extract_explain_lists_dropped_candidates(tmp_path):
 ])
 def test_an_entry_into_a_business_in_a_market_and_goods_sold_there(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Kestrel Foods Inc said that on Feb 1 it will stop selling in Peru, and that it will pay a fine in December.", "2024-02-01"),
+    ("Kestrel Foods Inc earlier this year ended operations in Peru, having left Chile back in 2019.", "2024"),
+])
+def test_the_target_is_the_date_of_the_predicate_not_of_the_next_clause(text, target):
+    targets = {s.market: s.target for s in statements(text, published="2024-01-10")}
+    assert targets["PE"] == target
