@@ -256,6 +256,22 @@ def _noun_not_verb(c: Candidate) -> bool:
         NOUN_BEFORE.search(text, max(c.sentence.start, a.start - 20), a.start) is not None
 
 
+def _things_relative_clause(c: Candidate) -> bool:
+    """"a game that had been banned in India": the clause is about the thing named before 'that', not a company."""
+    start = (c.frame or c.action).start
+    m = re.search(r"\b(?:a|an|the)\s+(?:[a-z-]+\s+){0,2}([a-z]+),?\s+(?:that|which)\s+"
+                  r"(?:(?:had|has|have|been|was|were|is|are|be|will|would|not|also|since|later|then|now|already|once|"
+                  r"reportedly|temporarily)\s+){0,3}$",
+                  c.ctx.doc.text[max(c.sentence.start, start - 80):start])
+    return m is not None and m.group(1) not in _company_nouns()
+
+
+@lru_cache(maxsize=1)
+def _company_nouns() -> frozenset[str]:
+    """The company nouns of data/speech.csv ("carmaker", "chain"): a relative clause after one is the company's."""
+    return frozenset(speech()["company_noun"])
+
+
 def _goods_sold(c: Candidate) -> bool:
     """"fake trainers were being sold in Tokyo stores", "all its cars sold in Peru": goods on sale, not a company entering."""
     text, a = c.ctx.doc.text, c.action
@@ -286,6 +302,7 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
     ("no market in scope", lambda c: not c.markets),
     ("a noun, not a verb", _noun_not_verb),
     ("participle describing a noun", lambda c: _reduced_relative(c.action, c.ctx.doc.text)),
+    ("a thing's relative clause", _things_relative_clause),
     ("goods sold there", _goods_sold),
     ("plural subject", _plural_subject),
     ("a person as subject", _person_subject),
@@ -557,10 +574,14 @@ def _reduced_relative(action: Action, text: str) -> bool:
     """A participle that only a participle can be ("withdrawn", "taken") right after a noun: it describes
     the noun ("rights withdrawn from"), it does not tell what the subject did."""
     first = text[action.start:action.end].split()[0].lower()
+    before = text[max(0, action.start - 30):action.start]
+    if re.search(r"\b(?:the|a|an|its|their)\s+(?:newly|recently|just|soon-to-be)\s+$", before, re.IGNORECASE) \
+            and first.endswith(("ed", "en", "wn", "ne")):
+        return True  # "the newly created Indian subsidiary": a participle used as an adjective
     if first not in participle_only_forms():
         return False
     return re.search(r"\b(?!(?:has|have|had|been|be|being|was|were|is|are|it|they|not|never|also|now)\b)[a-z]+\s+$",
-                     text[max(0, action.start - 30):action.start]) is not None
+                     before) is not None
 
 
 def _later(value: str, than: str) -> bool:

@@ -344,3 +344,11 @@ def test_an_entry_into_a_business_in_a_market_and_goods_sold_there(text, expecte
 def test_the_target_is_the_date_of_the_predicate_not_of_the_next_clause(text, target):
     targets = {s.market: s.target for s in statements(text, published="2024-01-10")}
     assert targets["PE"] == target
+
+
+@pytest.mark.parametrize("text", [
+    "Kestrel Foods Inc competes with Tango, a game that had been banned in Peru until May.",
+    "The newly created Peruvian subsidiary of Kestrel Foods Inc will be run from Lima.",
+])
+def test_a_things_clause_and_an_adjectival_participle_are_not_the_companys_moves(text):
+    assert found(text) == set()
