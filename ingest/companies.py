@@ -252,8 +252,9 @@ _BRAND_NAME = rf"(?:{_BRAND})(?:[^\S\n]+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"  # 
 @lru_cache(maxsize=1)
 def brand_patterns() -> tuple[re.Pattern[str], ...]:
     """Where a name without a legal form shows it is a company: after a company noun ("battery maker
-    CATL"), before an apposition that names one ("Revolut, the British fintech giant,"), and as the
-    subject of a verb companies are subjects of ("Deliveroo has pulled out")."""
+    Voltra"), before an apposition that names one ("Pennywise, the British digital bank,"), as the
+    subject of a verb companies are subjects of ("Zentro has pulled out"), after a country's
+    possessive ("Japan's Kanzo") and as the owner of a move ("Lumo's expansion into Canada")."""
     from .cues import speech
 
     nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
@@ -266,19 +267,22 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
-        rf"plans|planned|intends|aims|wants|hopes)|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
+        rf"plans|planned|intends|aims|wants|hopes|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
         rf"(?:said|says|announced|confirmed)(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
-    return after_noun, apposition, subject, place_owned
+    possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"
+        rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)\s+(?:[a-z-]+\s+){{0,2}}(?:expansion|entry|launch|exit|withdrawal|debut|"
+        rf"rollout|arrival|retreat|pullout|foray)\b")
+    return after_noun, apposition, subject, place_owned, possessive_move
 
 
 def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> None:
     """Register companies written without a legal form, ticker or known name, from the places a name
     stands as a company (brand_patterns); a common word, a place or a person is not one."""
-    after_noun, apposition, subject, place_owned = brand_patterns()
+    after_noun, apposition, subject, place_owned, possessive_move = brand_patterns()
     person_like: dict[str, bool] = {}
     for rule, pattern in (("after_noun", after_noun), ("apposition", apposition), ("subject", subject),
-                          ("place_owned", place_owned)):
+                          ("place_owned", place_owned), ("possessive_move", possessive_move)):
         for m in pattern.finditer(text):
             group = 2 if rule == "place_owned" else 1
             if rule == "place_owned":  # "Japan's Nissan": a country's company

@@ -289,6 +289,17 @@ def _person_subject(c: Candidate) -> bool:
     return re.search(r"\b(?:he|she|He|She)\s+(?:[a-z]+\s+){0,2}$", c.ctx.doc.text[max(c.sentence.start, start - 30):start]) is not None
 
 
+EXECUTIVE_SUBJECT = re.compile(
+    r"(?:'s|’s)\s+(?:[\w-]+\s+){0,2}(?:chief\s+executive|ceo|president|founder|co-founder|chairman|chairwoman|boss|"
+    r"head|director|minister)(?:\s+[A-Z][\w'’-]+){0,3}\s+(?:has\s+|had\s+|will\s+|also\s+)?$", re.IGNORECASE)
+
+
+def _executive_subject(c: Candidate) -> bool:
+    """"Kestrel's chief executive flew to Lima": a person's trip, not the company's move."""
+    start = (c.frame or c.action).start
+    return EXECUTIVE_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, start - 80), start) is not None
+
+
 def _plural_subject(c: Candidate) -> bool:
     """"invite more grain brokers to set up shop here": their move, not a company's."""
     return PLURAL_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, c.action.start - 60), c.action.start) is not None
@@ -306,6 +317,7 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
     ("goods sold there", _goods_sold),
     ("plural subject", _plural_subject),
     ("a person as subject", _person_subject),
+    ("an executive as subject", _executive_subject),
     ("no company as subject", lambda c: not c.subjects),  # "foreign firms", "the sources", "the Army"...
 )
 
@@ -516,6 +528,10 @@ def _governing_frame(action: Action, frames: list[Action], text: str) -> Action 
 def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     kind = action.cue.kind
     if kind == "nominal":
+        if action.cue.stance == "entered" and frame and frame.cue.stance in ("plans", "considering", "no_plans"):
+            if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
+                return "considering"  # "if the option is taken up, it would mark its entry": if, not when
+            return frame.cue.stance  # "is expected to announce its entry", "would mark its entry"
         return action.cue.stance
     if kind == "delay":
         return "delayed"

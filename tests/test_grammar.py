@@ -352,3 +352,17 @@ def test_the_target_is_the_date_of_the_predicate_not_of_the_next_clause(text, ta
 ])
 def test_a_things_clause_and_an_adjectival_participle_are_not_the_companys_moves(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Voltra Ltd has opened its first showroom in Jakarta, marking its entry into Southeast Asia.",
+     {("Voltra", "ID", "entered"), ("Voltra", "southeast-asia", "entered")}),
+    ("Meridian Air Ltd has dropped plans to fly to Lagos, citing weak demand.", {("Meridian Air", "NG", "withdrawn")}),
+    ("Skyline Air Ltd will resume flights to Kenya in June after a two-year pause.", {("Skyline Air", "KE", "plans")}),
+    ("Skyline Air Ltd will axe its route to Kenya in June.", {("Skyline Air", "KE", "withdrawn")}),
+    ("Kestrel Foods Inc's chief executive Ana Ruiz flew to Lima on Monday.", set()),
+    ("Analysts said Lumo's expansion into Canada has been delayed until 2026.", {("Lumo", "CA", "delayed")}),
+    ("Tavola has no intention of entering China, chief executive Anna Berg told reporters.", {("Tavola", "CN", "no_plans")}),
+])
+def test_routes_trips_and_moves_owned_by_a_name(text, expected):
+    assert found(text) == expected
