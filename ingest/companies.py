@@ -267,7 +267,7 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
-        rf"plans|planned|intends|aims|wants|hopes|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
+        rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
         rf"(?:said|says|announced|confirmed)(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"

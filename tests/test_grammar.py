@@ -366,3 +366,16 @@ def test_a_things_clause_and_an_adjectival_participle_are_not_the_companys_moves
 ])
 def test_routes_trips_and_moves_owned_by_a_name(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Pennywise Ltd expects to go live in Mexico in the third quarter.", {("Pennywise", "MX", "plans")}),
+    ("Kestrel Foods Inc will no longer operate in Belarus.", {("Kestrel Foods", "BY", "withdrawn")}),
+    ("Kestrel Foods Inc has decided against entering the US market.", {("Kestrel Foods", "US", "no_plans")}),
+    ("Kestrel Foods Inc has put its plans for a Canadian launch on hold.", {("Kestrel Foods", "CA", "delayed")}),
+    ("Kestrel Foods Inc opened its doors in Dubai on Friday.", {("Kestrel Foods", "AE", "entered")}),
+    ("Kestrel Foods Inc is pulling its frozen meals from the Chinese market.", {("Kestrel Foods", "CN", "withdrawn")}),
+    ("Kestrel Foods Inc announced its departure from Argentina on Tuesday.", {("Kestrel Foods", "AR", "withdrawn")}),
+])
+def test_more_predicates_of_entry_and_exit(text, expected):
+    assert found(text) == expected
