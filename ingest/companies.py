@@ -258,7 +258,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     from .cues import speech
 
     nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
-    after_noun = re.compile(rf"(?<![\w-])(?:{nouns})s?\s+({_BRAND_NAME})")
+    relations = "|".join(sorted(speech()["company_relation"], key=len, reverse=True))
+    after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?(?:{nouns})\b")
     from .grammar import inflect, predicate_lemmas

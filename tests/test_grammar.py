@@ -379,3 +379,8 @@ def test_routes_trips_and_moves_owned_by_a_name(text, expected):
 ])
 def test_more_predicates_of_entry_and_exit(text, expected):
     assert found(text) == expected
+
+
+def test_a_rival_named_by_its_relation_is_a_company_with_its_own_statement():
+    text = "Unlike rival Brightmart, which left Peru in 2020, Kestrel Foods Inc plans to stay and open more stores."
+    assert found(text) == {("Brightmart", "PE", "withdrawn")}
