@@ -195,7 +195,7 @@ class Candidate:
         if not picked or all(len(m.code) != 2 for m in picked):
             listed = _listed_markets(self.action, cues.markets, sentence, text)
             if listed:
-                picked = listed  # "available in 13 Arab markets, the company said, among them Egypt and Oman"
+                picked = listed  # "sold in nine Andean markets, it said, among them Peru and Chile"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
         return picked
@@ -461,14 +461,14 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
 COORDINATED_PREDICATE = re.compile(r"[^,;.]{0,40}?\s+(?:and|but)\s+(?:later\s+|then\s+|subsequently\s+|eventually\s+)?")
 
 
-# "13 markets ..., among them", "other countries including": a list of the markets a phrase counts
+# "nine markets ..., among them", "other countries including": a list of the markets a phrase counts
 LIST_INTRODUCER = re.compile(
     r"\b(?:countries|markets|nations|territories)\b[^.;]{0,60}?\b(?:among\s+them|including|such\s+as|namely|notably)\s+",
     re.IGNORECASE)
 
 
 def _listed_markets(action: Action, markets: list[MarketMention], sentence: Sentence, text: str) -> list[MarketMention]:
-    """The markets listed after a counted phrase in the action's scope ("in 13 Arab markets, ..., among
+    """The markets listed after a counted phrase in the action's scope ("in nine Andean markets, ..., among
     them Egypt, Morocco and Oman, but not Libya"): the list's coordinated names, up to a "but not"."""
     m = LIST_INTRODUCER.search(text, action.end, min(sentence.end, action.end + 80))
     if not m or re.search(r"[;]|\.\s", text[action.end:m.start()]):

@@ -281,12 +281,12 @@ def test_filters_and_rewrites_are_ordered_named_lists():
 
 def test_a_relative_clause_with_commas_is_skipped_back_to_the_subject():
     text = ("Kestrel Cafe Ltd opened in Lima last year.\n\n"
-            "The chain, which serves tea, cakes and light meals, is considering whether to start business in Chile.")
+            "The chain, which sells tea, pastries and soup, is weighing whether to begin trading in Chile.")
     assert ("Kestrel Cafe", "CL", "considering") in found(text)
 
 
 @pytest.mark.parametrize("text", [
-    "Voltra Motors Ltd manufactured and sold about 1.5 million cars in Europe last year.",
+    "Voltra Motors Ltd built and sold nearly 80,000 vans in Chile last year.",
     "Kestrel Foods Inc said copies of its meals were being sold in Lima stores.",
     "Kestrel Foods Inc director Ana Ruiz said she will return to Peru next week.",
 ])

@@ -64,7 +64,7 @@ SAMPLES = [
     "",
     "One. Two. Three.",
     "Mr. Smith went to Washington. He said so.",
-    "The U.S. The company said. It plans to go.",
+    "The U.S. Acme replied. It hopes to wait.",
     "He said \"we will enter India.\" The company agreed! Did it? Yes.",
     "Paragraph one ends here.\n\nParagraph two. It has two sentences.",
     "Wire copy that is wrapped\nat a fixed width inside the\nsentence, as agencies do. The\nnext sentence starts here.",
