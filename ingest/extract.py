@@ -62,7 +62,8 @@ PRESENT_TENSE = frozenset(
 )
 COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as|among them|namely|notably|especially)\s*(?:[Tt]he\s+)?)+$"
-    r"|^\s*,?\s*(?:and|or|as well as|then|later|also|first)\s+(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"
+    r"|^\s*(?:(?:in|by|from|during|within|over)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?)?,?\s*(?:and|or|as well as|then|later|also|first)\s+"
+    r"(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"  # "in Peru in the fiscal year from May and in Chile"
 )
 NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
                          r"this|that|[\w-]+'s|[\w-]+’s)\s+$", re.IGNORECASE)

@@ -384,3 +384,8 @@ def test_more_predicates_of_entry_and_exit(text, expected):
 def test_a_rival_named_by_its_relation_is_a_company_with_its_own_statement():
     text = "Unlike rival Brightmart, which left Peru in 2020, Kestrel Foods Inc plans to stay and open more stores."
     assert found(text) == {("Brightmart", "PE", "withdrawn")}
+
+
+def test_markets_coordinated_across_a_time_phrase():
+    text = "Kestrel Foods Inc is considering whether to begin trading in Peru in the year from April 2026 and in Chile after that."
+    assert found(text, published="2025-06-01") == {("Kestrel Foods", "PE", "considering"), ("Kestrel Foods", "CL", "considering")}
