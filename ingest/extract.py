@@ -778,7 +778,8 @@ EXIT_LINK = re.compile(
 # ("available in the Peruvian market", not "available in denominations of 1,000 ... listed in Peru")
 PREPOSITION_LINK = re.compile(
     r"\s*(?:(?:the|its|their|a|an|several|some|other|more)\s+)?(?:[\w'’.,-]+\s+){0,3}?"
-    r"(?:(?:business|market|industry|sector|trade)\s+(?:in|of)\s+(?:the\s+)?)?", re.IGNORECASE)  # "enter the health care business in Japan"
+    r"(?:(?:business|market|industry|sector|trade|state|province|region|city|capital)\s+(?:in|of)\s+(?:the\s+)?)?",
+    re.IGNORECASE)  # "enter the health care business in Japan", "the southern state of Kerala"
 
 
 PLURAL_SUBJECT = re.compile(

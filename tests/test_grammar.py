@@ -313,6 +313,8 @@ def test_a_counted_list_of_markets_belongs_to_the_phrase_that_counts_them():
 def test_a_place_name_without_its_diacritics_is_found():
     assert found("Kestrel Foods Inc said it did not plan to enter the Indian state of Karnataka.") \
         == {("Kestrel Foods", "IN-KA", "no_plans")}
+    assert found("Kestrel Foods Inc said it did not plan to enter the southern state of Karnataka with its stores.") \
+        == {("Kestrel Foods", "IN-KA", "no_plans")}
 
 
 def test_kb_extract_explain_lists_dropped_candidates(tmp_path):
