@@ -264,11 +264,13 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?(?:{nouns})\b")
     from .grammar import inflect, predicate_lemmas
 
-    forms = sorted({f for lemma in predicate_lemmas() for f in inflect(lemma).values()}, key=len, reverse=True)
+    # finite forms only: an -ing form after a name is as often a noun ("Persian Gulf shipping")
+    forms = sorted({w for lemma in predicate_lemmas() for key, f in inflect(lemma).items() if key != "ing"
+                    for w in f.split("|")}, key=len, reverse=True)
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
-        rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+\w+|(?:has|had)\s+\w+(?:ed|en)|"
+        rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+(?!be\b)\w+|(?:has|had)\s+(?!been\b)\w+(?:ed|en)|"
         rf"(?:said|says|announced|confirmed)(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"
