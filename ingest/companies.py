@@ -261,7 +261,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     relations = "|".join(sorted(speech()["company_relation"], key=len, reverse=True))
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
-        rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?(?:{nouns})\b")
+        rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?"
+        rf"(?:{nouns}|{relations})\b")
     from .grammar import inflect, predicate_lemmas
 
     # finite forms only: an -ing form after a name is as often a noun ("Persian Gulf shipping")

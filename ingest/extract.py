@@ -328,8 +328,22 @@ def _home(c: Candidate, company: str, market: MarketMention) -> bool:
     return bool(c.ctx.homes and c.ctx.homes.is_home(company, market.code))
 
 
+def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool:
+    """"Acme Canada will market the cars in Canada": a unit named after its parent and a place trades in
+    that place; it is the parent's unit at home, not the parent entering (a unit that begins operating
+    there is an entry, and stays)."""
+    if not re.match(r"(?:sell|sold|market|offer|distribut|export|ship)", c.text_of(c.action), re.IGNORECASE):
+        return False
+    for m in c.ctx.companies.mentions_between(c.sentence.start, c.action.start):
+        if m.company == company and m.text != company and any(
+                country_of(p.code) == country_of(market.code) for p in find_markets(m.text, c.ctx.year, shouting=True)):
+            return True
+    return False
+
+
 STATEMENT_FILTERS: tuple[tuple[str, Callable[[Candidate, str, MarketMention], bool]], ...] = (
     ("home market", _home),
+    ("a unit's own market", _units_own_market),
 )
 
 
@@ -528,6 +542,9 @@ def _governing_frame(action: Action, frames: list[Action], text: str) -> Action 
 
 def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     kind = action.cue.kind
+    if kind == "nominal" and action.cue.stance == "considering" and re.search(
+            r"\b(?:not|never|n't)\s+(?:\w+\s+)?$", text[max(0, action.start - 20):action.start]):
+        return "no_plans"  # "was not targeting the US"
     if kind == "nominal":
         if action.cue.stance == "entered" and frame and frame.cue.stance in ("plans", "considering", "no_plans"):
             if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):

@@ -69,8 +69,12 @@ def _between(spec: str) -> str:
         return ""
     if spec == "object":  # up to six words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
-        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )(?:(?!(?:in|into|to|from|across|by|and|but|which|who|that)\b)[\w'’&.+-]+ )"
-                r"(?:(?!(?:in|into|to|from|across|by|but|which|who|that)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
+        # no participle of making: "sell cars built in Thailand" names where they are made, not sold
+        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )"
+                r"(?:(?!(?:in|into|to|from|across|by|and|but|which|who|that|built|made|manufactured|produced|assembled|"
+                r"imported|grown)\b)[\w'’&.+-]+ )"
+                r"(?:(?!(?:in|into|to|from|across|by|but|which|who|that|built|made|manufactured|produced|assembled|"
+                r"imported|grown)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
         return rf"{DETERMINER}{MODIFIERS}(?:{nouns[spec]}) "

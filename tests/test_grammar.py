@@ -391,3 +391,17 @@ def test_a_rival_named_by_its_relation_is_a_company_with_its_own_statement():
 def test_markets_coordinated_across_a_time_phrase():
     text = "Kestrel Foods Inc is considering whether to begin trading in Peru in the year from April 2026 and in Chile after that."
     assert found(text, published="2025-06-01") == {("Kestrel Foods", "PE", "considering"), ("Kestrel Foods", "CL", "considering")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Foods Inc said it was not targeting Peru for its expansion.", {("Kestrel Foods", "PE", "no_plans")}),
+    ("Kestrel Foods Inc has sold its affiliates in Peru to a local trust.", {("Kestrel Foods", "PE", "withdrawn")}),
+    ("Kestrel Canada, a unit of Kestrel Foods Inc, will market the new meals in Canada.", set()),
+])
+def test_negated_targets_affiliates_and_a_units_home(text, expected):
+    assert found(text) == expected
+
+
+def test_where_goods_are_made_is_not_where_they_are_sold():
+    text = "Halden Ltd will sell meals made in Peru to Kestrel Foods Inc."
+    assert not any(market == "PE" for _, market, _ in found(text))
