@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from .companies import CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
 from .dates import timex_fields
-from .grammar import DIRECT, participle_only_forms
+from .grammar import DIRECT, participle_only_forms, past_forms
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -1097,7 +1097,22 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         value, moved = _not_before(value, said_value)
         if moved:
             rule += " (a plan's month: the next one after said_on)"
+    elif said_value and not re.search(r"\b\d{4}\b", chosen.text) and \
+            ctx.doc.text[action.start:action.end].split()[0].lower() in past_forms():
+        value, moved = _not_after(value, said_value)
+        if moved:
+            rule += " (a past event's month: the last one before said_on)"
     return value, qualifier, rule
+
+
+def _not_after(value: str, said_on: str) -> tuple[str, bool]:
+    """A month, season, quarter or half named without a year, for something that happened: the last
+    one, not the next ("launched in July", said in May 2024, is 2023-07)."""
+    m = re.fullmatch(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))", value)
+    start, said_start = timex_fields(value).get("start"), timex_fields(said_on).get("start")
+    if not m or not start or not said_start or start <= said_start:
+        return value, False
+    return f"{int(m.group(1)) - 1}{m.group(2)}", True
 
 
 def _not_before(value: str, said_on: str) -> tuple[str, bool]:

@@ -142,3 +142,9 @@ def participle_only_forms() -> frozenset[str]:
         forms = inflect(lemma)
         out.update(set(forms["participle"].split("|")) - set(forms["past"].split("|")))
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def past_forms() -> frozenset[str]:
+    """The simple past of every predicate ("launched", "sold", "withdrew"): a form that says it happened."""
+    return frozenset(w for lemma in predicate_lemmas() for w in inflect(lemma)["past"].split("|"))

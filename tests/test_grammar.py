@@ -405,3 +405,17 @@ def test_negated_targets_affiliates_and_a_units_home(text, expected):
 def test_where_goods_are_made_is_not_where_they_are_sold():
     text = "Halden Ltd will sell meals made in Peru to Kestrel Foods Inc."
     assert not any(market == "PE" for _, market, _ in found(text))
+
+
+def test_a_past_events_month_without_a_year_is_the_last_one():
+    (s,) = statements("Temu, the Chinese shopping app, launched in Japan in July.", published="2024-05-06")
+    assert (s.stance, s.target) == ("entered", "2023-07")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Disney+ will launch in India in March, the company said.", "Disney+"),
+    ("VinFast plans to enter Indonesia next year.", "VinFast"),
+    ("Zeekr has opened its first store in Mexico.", "Zeekr"),
+])
+def test_brand_style_names_are_subjects(text, name):
+    assert name in {c for c, _, _ in found(text)}
