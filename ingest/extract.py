@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .companies import CompanyIndex, Mention
+from .companies import ROLE_WORDS, CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
 from .dates import timex_fields
 from .grammar import DIRECT, participle_only_forms, past_forms
@@ -285,9 +285,16 @@ def _goods_sold(c: Candidate) -> bool:
 
 
 def _person_subject(c: Candidate) -> bool:
-    """"when he returns to Moscow": a person's move (he, she), not a company's."""
-    start = (c.frame or c.action).start
-    return re.search(r"\b(?:he|she|He|She)\s+(?:[a-z]+\s+){0,2}$", c.ctx.doc.text[max(c.sentence.start, start - 30):start]) is not None
+    """"when he returns to Lima", "Ana Ruiz -- Kestrel's vice president -- flew to Lima": a person's move,
+    not a company's (for a travel verb: a person's title stands between the company and the verb)."""
+    text, start = c.ctx.doc.text, (c.frame or c.action).start
+    if re.search(r"\b(?:he|she|He|She)\s+(?:[a-z]+\s+){0,2}$", text[max(c.sentence.start, start - 30):start]):
+        return True
+    if c.action.cue.kind != "entry" or c.action.cue.label.split(" ")[0] not in ("fly", "return", "arrive"):
+        return False  # travel verbs only: people travel, and a company's statement often names its speaker first
+    mentions = c.ctx.companies.mentions_between(c.sentence.start, start)
+    after = mentions[-1].end if mentions else c.sentence.start
+    return re.search(rf"\b{ROLE_WORDS}\b", text[after:start], re.IGNORECASE) is not None  # "Kestrel's vice president ... flew"
 
 
 EXECUTIVE_SUBJECT = re.compile(

@@ -419,3 +419,8 @@ def test_a_past_events_month_without_a_year_is_the_last_one():
 ])
 def test_brand_style_names_are_subjects(text, name):
     assert name in {c for c, _, _ in found(text)}
+
+
+def test_an_executive_travelling_is_not_the_company_entering():
+    text = "With talks stalled, Ana Ruiz -- Kestrel Foods Inc's vice president of government affairs -- flew to Lima."
+    assert found(text) == set()
