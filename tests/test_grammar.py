@@ -424,3 +424,8 @@ def test_brand_style_names_are_subjects(text, name):
 def test_an_executive_travelling_is_not_the_company_entering():
     text = "With talks stalled, Ana Ruiz -- Kestrel Foods Inc's vice president of government affairs -- flew to Lima."
     assert found(text) == set()
+
+
+def test_the_sale_of_a_unit_named_by_its_market_is_an_exit():
+    assert found("Kestrel Foods Inc last week completed the sale of its Peruvian joint venture.") \
+        == {("Kestrel Foods", "PE", "withdrawn")}
