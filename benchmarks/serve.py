@@ -1,25 +1,30 @@
-"""Datasette latency at a million statements: p50 and p95 over 20 requests per page.
+"""Datasette latency at a million (or ten million) statements: ours beside plain Datasette.
 
-    python -m benchmarks.serve                       # 1,000,000 statements, in-process and HTTP
-    python -m benchmarks.serve --statements 200000 --db /tmp/kb-serve/kb.db
-    python -m benchmarks.serve --no-http
+    python -m benchmarks.serve --statements 1000000 --no-http    # the issue-17 table
+    python -m benchmarks.serve --statements 10000000 --no-http --db /tmp/kb-serve-10m/kb.db
+    python -m benchmarks.serve --statements 200000 --db /tmp/kb-serve/kb.db   # + HTTP columns
 
 Builds (or reuses, with --db) a database with the schema `kb build` makes,
 filled with synthetic statements (skewed company popularity, 40 years, every
 stance; benchmarks/synthetic.statement_rows) and a document per four
-statements, full-text index built after the load. Then measures with the
-settings `kb serve` uses (kb.datasette_app.SETTINGS, metadata.json):
+statements, full-text index built after the load (build time and size are
+printed). Then measures, p50 and p95 over --requests requests per page after
+one warm-up:
 
-  * in process: `make_datasette(db).client` (no network);
-  * over HTTP: a real `kb serve` subprocess (mutable, as kb serve runs it),
-    and `datasette serve -i` with an inspect file (immutable: no per-request
-    file checks, counts precomputed).
+  * ours, in process: `make_datasette(db).client` (no network), with the
+    settings `kb serve` uses (kb.datasette_app.SETTINGS, metadata.json);
+  * plain Datasette on the same file, in a separate process (our plugin
+    replaces Datasette's facet classes process-wide): the same metadata.json
+    (facets, search, sort), Datasette's default settings, no kb plugin,
+    --peer-requests requests per page; the table gives plain / ours (p50);
+  * optionally over HTTP: a real `kb serve` subprocess (mutable, as kb serve
+    runs it), and `datasette serve -i` with an inspect file (immutable).
 
-Pages: the statements table with its configured facets, the same with a
-filter, a year facet, full-text search, both canned queries from
-metadata.json (without parameters, which shows every company, and with a
-company), and a 10,000-row CSV export. A page that returns an error or a
-facet that timed out is flagged.
+Pages: the statements table with its configured facets, with one filter, two
+filters, a company, year facets, full-text searches with and without a filter,
+both canned queries from metadata.json (without parameters, which shows every
+company, and with a company), and a 10,000-row CSV export. A page that returns
+an error or a facet that timed out is flagged.
 """
 from __future__ import annotations
 
@@ -72,13 +77,16 @@ def build_db(path: Path, n: int) -> None:
                 conn.executemany(insert, batch)
                 batch = []
         conn.executemany(insert, batch)
+    t_load = time.perf_counter() - t0
     restore_fts(db)
     refresh_companies(db)
+    t1 = time.perf_counter()
     refresh_facet_counts(db)  # what kb build does last
+    t_counts = time.perf_counter() - t1
     conn.execute("ANALYZE")
     db.close()
-    print(f"built {path} with {n:,} statements in {time.perf_counter() - t0:.0f} s "
-          f"({path.stat().st_size / 1e6:.0f} MB)", flush=True)
+    print(f"built {path} with {n:,} statements in {time.perf_counter() - t0:.0f} s (rows and indexes "
+          f"{t_load:.0f} s, facet counts {t_counts:.0f} s; {path.stat().st_size / 1e6:,.0f} MB)", flush=True)
 
 
 def pages(db_path: Path) -> list[tuple[str, str]]:
@@ -91,13 +99,18 @@ def pages(db_path: Path) -> list[tuple[str, str]]:
     name = db_path.stem
     q = lambda s: s.replace(" ", "+")  # noqa: E731
     return [
-        ("statements, configured facets", f"/{name}/statements"),
+        ("statements, configured facets (6)", f"/{name}/statements"),
         ("statements, 4 facets explicit", f"/{name}/statements?_facet=company&_facet=market&_facet=stance&_facet=speaker_type"),
-        ("statements, filter + facets", f"/{name}/statements?stance=plans&market=IN"),
-        ("statements, year facet", f"/{name}/statements?_facet=said_on_year&_facet=target_year"),
-        ("full-text search", f"/{name}/statements?_search=India"),
-        ("search + filter", f"/{name}/statements?_search=launch&stance=entered"),
-        ("full-text search, no facets", f"/{name}/statements?_search=India&_nofacet=1"),
+        ("one filter (`stance=plans`) + facets", f"/{name}/statements?stance=plans"),
+        ("one filter, a company + facets", f"/{name}/statements?company={q(busy)}"),
+        ("two filters (`stance=plans&market=IN`) + facets", f"/{name}/statements?stance=plans&market=IN"),
+        ("two filters (`stance=plans&speaker_type=company`) + facets",
+         f"/{name}/statements?stance=plans&speaker_type=company"),
+        ("statements, year facets", f"/{name}/statements?_facet=said_on_year&_facet=target_year"),
+        ("search `India` + facets", f"/{name}/statements?_search=India"),
+        ("search `plans` + facets", f"/{name}/statements?_search=plans"),
+        ("search `launch` + filter `stance=entered` + facets", f"/{name}/statements?_search=launch&stance=entered"),
+        ("search `India`, no facets", f"/{name}/statements?_search=India&_nofacet=1"),
         ("company_timeline (all)", f"/{name}/company_timeline"),
         ("company_timeline (company)", f"/{name}/company_timeline?company={q(busy)}"),
         ("latest_stance (all)", f"/{name}/latest_stance"),
@@ -122,12 +135,16 @@ def summarize(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[max(0, int(round(0.95 * len(times))) - 1)] * 1000
 
 
-async def in_process(db_path: Path, n: int, default_limits: bool = False) -> list[tuple[str, float, float, str]]:
-    from datasette.app import DEFAULT_SETTINGS
+async def in_process(db_path: Path, n: int, default_limits: bool = False,
+                     plain: bool = False) -> list[tuple[str, float, float, str]]:
+    from datasette.app import DEFAULT_SETTINGS, Datasette
 
-    from kb.datasette_app import make_datasette
+    from kb.datasette_app import load_metadata, make_datasette
 
-    ds = make_datasette(db_path)
+    if plain:  # Datasette as it comes, with our metadata (facets, search, sort), nothing of ours
+        ds = Datasette([str(db_path)], metadata=load_metadata(db_path))
+    else:
+        ds = make_datasette(db_path)
     if default_limits:  # Datasette's own time limits instead of kb serve's
         ds._settings.update({k: DEFAULT_SETTINGS[k] for k in ("facet_time_limit_ms", "sql_time_limit_ms")})
     await ds.invoke_startup()
@@ -193,6 +210,23 @@ def over_http(db_path: Path, n: int, immutable: bool) -> list[tuple[str, float, 
         proc.wait(timeout=10)
 
 
+def plain_datasette(db_path: Path, n: int) -> list[tuple[str, float, float, str]]:
+    """Plain Datasette's figures, measured in a fresh process (see the module's docstring)."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.serve", "--db", str(db_path), "--requests", str(n),
+                          "--plain-json"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
+def peer_table(ours: list, plain: list) -> str:
+    """The issue-17 table: plain Datasette beside ours, p50 / p95, and plain / ours at p50."""
+    lines = ["page | plain Datasette p50 / p95 ms | ours p50 / p95 ms | plain / ours (p50)", "--- | --- | --- | ---"]
+    for (label, p50, p95, note), (_, q50, q95, qnote) in zip(ours, plain):
+        cells = [label, f"{q50:,.0f} / {q95:,.0f}" + (f" ({qnote})" if qnote else ""),
+                 f"{p50:,.0f} / {p95:,.0f}" + (f" ({note})" if note else ""), f"{q50 / max(p50, 0.1):,.1f}x"]
+        lines.append(" | ".join(cells))
+    return "\n".join(lines)
+
+
 def table(columns: list[tuple[str, list]]) -> str:
     labels = [row[0] for row in columns[0][1]]
     head = ["page"] + [f"{name} p50 / p95 ms" for name, _ in columns]
@@ -214,7 +248,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--default-limits", action="store_true",
                     help="in process, at Datasette's default time limits (facets 200 ms, SQL 1 s)")
+    ap.add_argument("--peer-requests", type=int, default=5,
+                    help="requests per page for plain Datasette (0: leave it out)")
+    ap.add_argument("--plain-json", action="store_true", help=argparse.SUPPRESS)  # the peer's own process
     args = ap.parse_args(argv)
+    if args.plain_json:
+        print(json.dumps(asyncio.run(in_process(Path(args.db), args.requests, plain=True))))
+        return
 
     tmp = None
     if args.db:
@@ -231,10 +271,14 @@ def main(argv: list[str] | None = None) -> None:
     import datasette
 
     print(f"Datasette {datasette.__version__}, SQLite {sqlite3.sqlite_version}, {n:,} statements, "
-          f"{args.requests} requests per page, {os.cpu_count()} cores", flush=True)
+          f"{args.requests} requests per page, {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     label = "in-process, default limits" if args.default_limits else "in-process"
     columns = [(label, asyncio.run(in_process(db_path, args.requests, args.default_limits)))]
     print(table(columns), flush=True)
+    if args.peer_requests:
+        print(f"\nplain Datasette on the same file ({args.peer_requests} requests per page) beside ours:\n")
+        print(peer_table(columns[0][1], plain_datasette(db_path, args.peer_requests)), flush=True)
     if not args.no_http:
         columns.append(("HTTP kb serve", over_http(db_path, args.requests, immutable=False)))
         columns.append(("HTTP immutable+inspect", over_http(db_path, args.requests, immutable=True)))

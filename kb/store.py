@@ -358,22 +358,94 @@ def refresh_companies(db: sqlite_utils.Database) -> None:
 
 
 def refresh_facet_counts(db: sqlite_utils.Database) -> None:
-    """Count every value of the cached facet columns (kb.schema.FACET_CACHE), in one transaction.
+    """Count every value of the cached facet columns (kb.schema.FACET_CACHE), and every pair of
+    values of kb.schema.FACET_PAIRS' columns (facet_pair_counts), in one transaction.
 
     Called at the end of a build; any later change to one of those columns deletes its table's
     counts (kb.schema.facet_cache_triggers) until the next call.
     """
-    from .schema import FACET_CACHE
+    from .schema import FACET_CACHE, FACET_PAIRS
 
-    with db.conn:
-        for table, columns in FACET_CACHE.items():
-            db.conn.execute("delete from facet_counts where tbl = ?", [table])
-            db.conn.execute(f"insert into facet_counts (tbl, col, value, count) select ?, '', '', count(*) from [{table}]",
-                            [table])
-            for col in columns:
-                db.conn.execute(
-                    f"insert into facet_counts (tbl, col, value, count) select ?, ?, [{col}], count(*) "
-                    f"from [{table}] where [{col}] is not null group by [{col}]", [table, col])
+    saved = {name: db.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("temp_store", "cache_size")}
+    # The pairs' group-bys sort a million rows each: in memory (a 256 MiB page cache bounds
+    # SQLite's sorter before it spills to disk), about 1.3 s instead of 2 s at a million rows.
+    wanted = {"temp_store": 2, "cache_size": -262144}  # 2: MEMORY
+    for name, value in wanted.items():
+        if saved[name] != value:  # (setting temp_store to another value drops temporary tables)
+            db.conn.execute(f"PRAGMA {name} = {value}")
+    try:
+        with db.conn:
+            for table, columns in FACET_CACHE.items():
+                db.conn.execute("delete from facet_counts where tbl = ?", [table])
+                db.conn.execute("delete from facet_pair_counts where tbl = ?", [table])
+                db.conn.execute(f"insert into facet_counts (tbl, col, value, count) "
+                                f"select ?, '', '', count(*) from [{table}]", [table])
+                for col in columns:
+                    db.conn.execute(
+                        f"insert into facet_counts (tbl, col, value, count) select ?, ?, [{col}], count(*) "
+                        f"from [{table}] where [{col}] is not null group by [{col}]", [table, col])
+                if FACET_PAIRS.get(table):
+                    _refresh_pair_counts(db.conn, table, FACET_PAIRS[table])
+    finally:
+        for name, value in saved.items():
+            if value != wanted[name]:
+                db.conn.execute(f"PRAGMA {name} = {value}")
+
+
+# A group-by over a few columns at once counts every pair among them, if it has few enough groups.
+PAIR_GROUPS_MAX = 100_000
+
+
+def pair_groups(cardinality: dict[str, int], max_groups: int = PAIR_GROUPS_MAX) -> list[list[str]]:
+    """Sets of columns such that every pair of columns is in one of them, each set's product of
+    cardinalities (distinct values, null counted as one) at most `max_groups` where possible:
+    one group-by per set instead of one per pair (4 instead of 15 for the statements' 6 columns).
+    Greedy: start from the uncovered pair with the most groups, add the columns that add
+    uncovered pairs while the product stays under the bound."""
+    columns = sorted(cardinality, key=lambda c: (-cardinality[c], c))
+    uncovered = {(a, b) for i, a in enumerate(columns) for b in columns[i + 1:]}
+    sets: list[list[str]] = []
+    while uncovered:
+        a, b = max(sorted(uncovered), key=lambda p: cardinality[p[0]] * cardinality[p[1]])
+        chosen, size = [a, b], cardinality[a] * cardinality[b]
+        for c in sorted(columns, key=lambda c: (cardinality[c], c)):
+            if c in chosen or size * cardinality[c] > max_groups:
+                continue
+            if any(tuple(sorted((c, x), key=columns.index)) in uncovered for x in chosen):
+                chosen.append(c)
+                size *= cardinality[c]
+        sets.append(chosen)
+        uncovered -= {tuple(sorted((x, y), key=columns.index)) for x in chosen for y in chosen if x != y}
+    return sets
+
+
+def _refresh_pair_counts(conn, table: str, columns: list[str]) -> None:
+    """facet_pair_counts for `table`: both directions of every pair of `columns`, from one grouped
+    temporary table per set of `pair_groups` (cardinalities from the facet_counts just written)."""
+    cardinality = {c: 1 + conn.execute("select count(*) from facet_counts where tbl = ? and col = ?",
+                                       [table, c]).fetchone()[0] for c in columns}
+    done: set[tuple[str, str]] = set()
+    # The columns alone, read once (a table scan, 0.4 s at a million rows); each group-by then
+    # sorts these narrow rows instead of reading the table again.
+    conn.execute("drop table if exists temp.kb_facet_rows")
+    conn.execute(f"create table temp.kb_facet_rows as select {', '.join(f'[{c}]' for c in columns)} from [{table}]")
+    for n, group in enumerate(pair_groups(cardinality)):
+        cube = f"temp.kb_facet_cube_{n}"
+        cols = ", ".join(f"[{c}]" for c in group)
+        conn.execute(f"drop table if exists {cube}")
+        conn.execute(f"create table {cube} as select {cols}, count(*) as n from temp.kb_facet_rows group by {cols}")
+        for fcol in group:
+            for col in group:
+                if col == fcol or (fcol, col) in done:
+                    continue
+                done.add((fcol, col))
+                conn.execute(
+                    f"insert into facet_pair_counts (tbl, fcol, fval, col, value, count) "
+                    f"select ?, ?, [{fcol}], ?, [{col}], sum(n) from {cube} "
+                    f"where [{fcol}] is not null and [{col}] is not null group by [{fcol}], [{col}]",
+                    [table, fcol, col])
+        conn.execute(f"drop table {cube}")
+    conn.execute("drop table temp.kb_facet_rows")
 
 
 def stored_hashes(db: sqlite_utils.Database) -> dict[str, str]:
