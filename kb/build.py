@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -10,9 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.extract import extract
-from ingest.readers import PartialReadError, read_path, supported
-from ingest.records import Extraction, ReadError
+from ingest.readers import supported
 
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
@@ -20,6 +17,7 @@ from .schema import build_marker, clear_build_marker, open_db, restore_fts, set_
 from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
                     stored_hashes)
 from .timeline import recompute as recompute_claims
+from .workers import Supervisor, _init_worker, default_timeout, process_file  # noqa: F401 (process_file: API)
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data: `kb build` with no path works anywhere
 
@@ -72,40 +70,6 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-# Worker state: the stored content hashes, sent once per worker process.
-_KNOWN: dict[str, str] = {}
-
-
-def _init_worker(known: dict[str, str]) -> None:
-    global _KNOWN
-    _KNOWN = known
-
-
-def process_file(path: Path) -> tuple[str, list[Extraction | str], str | None]:
-    """Read one file and extract its changed documents; unchanged ones come back as their id."""
-    problem: str | None = None
-    try:
-        documents = read_path(path)
-    except PartialReadError as e:  # some records of a multi-record file were bad: keep the good ones
-        documents, problem = e.documents, str(e)
-    except ReadError as e:
-        return str(path), [], str(e)
-    except Exception as e:  # a reader bug must not stop the build either
-        return str(path), [], f"unexpected {type(e).__name__}: {e}"
-    out: list[Extraction | str] = []
-    for doc in documents:
-        if _KNOWN.get(doc.id) == doc.content_hash:
-            out.append(doc.id)
-            continue
-        try:
-            extraction = extract(doc)
-        except Exception as e:
-            return str(path), [], f"extraction failed in document {doc.id!r}: {type(e).__name__}: {e}"
-        fingerprint(extraction)  # here, in parallel, rather than in the single writer
-        out.append(extraction)
-    return str(path), out, problem
-
-
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -117,13 +81,17 @@ def build_paths(
     prune: bool = False,
     on_file: Callable[[str, str | None], None] | None = None,
     corrections: str | Path | None = None,
+    document_timeout: float | None = None,
 ) -> BuildReport:
     """Ingest files and folders into the database at `db_path`; returns what happened.
 
     `on_file(path, error)` is called after each file (for progress and error lines).
     `corrections`: the corrections file (default: corrections.yaml next to the
     database, if there is one); a bad one raises CorrectionsError before anything is stored.
+    `document_timeout`: seconds one document may take to read and extract before it is
+    reported as failed (default: KB_DOCUMENT_TIMEOUT or kb.workers.DEFAULT_TIMEOUT; 0: no limit).
     """
+    limit = default_timeout() if document_timeout is None else document_timeout
     if corrections is None and default_path(db_path).exists():
         corrections = default_path(db_path)
     if corrections is not None and not Path(corrections).exists():
@@ -132,12 +100,12 @@ def build_paths(
     with build_lock(db_path):  # one build at a time: a second one is told so (BuildBusy), not "database is locked"
         db = open_db(db_path)
         try:
-            return _build(db, paths, loaded, workers, prune, on_file)
+            return _build(db, paths, loaded, workers, prune, on_file, limit)
         finally:
             db.close()
 
 
-def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_file) -> BuildReport:
+def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_file, limit: float) -> BuildReport:
     # Set before the first write, cleared by finish_build: a build that dies in between leaves it.
     set_build_marker(db, json.dumps({"pid": os.getpid(), "started": _now()}))
     known = stored_hashes(db)
@@ -155,13 +123,11 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     report = BuildReport(corrections=loaded)
     seen: set[str] = set()
     workers = workers or default_workers()
-    if workers > 1 and len(files) > 1:
-        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(worker_known,)) as pool:
-            results = pool.imap(process_file, files, chunksize=8)
+    if workers > 1 and len(files) > 1:  # worker processes, supervised: a dead one is replaced (kb/workers.py)
+        with Supervisor(files, workers, worker_known, limit, report.warnings) as results:
             _store_results(db, results, known, seen, report, on_file, len(files))
     else:
-        _init_worker(worker_known)
+        _init_worker(worker_known, limit)
         _store_results(db, map(process_file, files), known, seen, report, on_file, len(files))
     if prune:
         for doc_id, path in db.conn.execute("select id, path from documents").fetchall():
@@ -225,9 +191,30 @@ def build_lock(db_path: str | Path):
                             + "; wait for it to finish, then run this again") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        _HELD_LOCKS.add(fd)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
+
+
+# Lock descriptors this process holds. A forked worker closes its copies at once: the flock
+# belongs to the open file, so a worker outliving a killed build would otherwise keep the
+# database locked against the next one.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 def ensure_finished(db_path: str | Path, while_building: str = "refuse") -> str | None:

@@ -11,6 +11,7 @@ import click
 
 from .timex_command import timex
 from .add_command import add
+from .workers import DEFAULT_TIMEOUT, TIMEOUT_ENV
 
 DEFAULT_DB = "kb.db"
 db_option = click.option(
@@ -76,8 +77,12 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
               help="Corrections file (default: corrections.yaml next to the database, if present).")
+@click.option("--document-timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              envvar=TIMEOUT_ENV, show_envvar=True, metavar="SECONDS",
+              help="Seconds one document may take to read and extract; one that takes longer is reported "
+                   "as failed (with its file and id) and the others are stored. 0: no limit.")
 def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool, quiet: bool,
-          corrections_path: str | None) -> None:
+          corrections_path: str | None, document_timeout: float) -> None:
     """Ingest articles from files and folders (recursively) into the database.
 
     With no PATHS, ingests the bundled example articles. Reads Markdown or
@@ -121,7 +126,7 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
 
         try:
             report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file,
-                                 corrections=corrections_path)
+                                 corrections=corrections_path, document_timeout=document_timeout)
         except (CorrectionsError, BuildBusy) as e:
             raise click.ClickException(str(e)) from None
         except sqlite3.Error as e:
