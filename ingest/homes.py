@@ -105,7 +105,7 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
             gap = text[m.end:place.start]
             if len(gap) > 40:
                 break
-            span = _seat_span(place, places, text)  # "Perth, Western Australia", "North Sydney, Australia"
+            span = _seat_span(place, places, text, starts)  # "Perth, Western Australia", "North Sydney, Australia"
             after = text[span[1]:span[1] + 60]
             if pats["place_apposition"].fullmatch(gap) and not place.adjective and re.match(r"\s*[,.;]", after):
                 note(m.company, 1, place.code, "place after name")  # "Yokohama Rubber Co Ltd, Tokyo, Japan, to..."
@@ -166,12 +166,31 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
     return homes
 
 
-def _seat_span(place: MarketMention, places: list[MarketMention], text: str) -> tuple[int, int]:
-    """"of Perth, Western Australia": the seat runs over a place and the region or country after it."""
+_SEAT_GAP = re.compile(r",\s*")
+
+
+def _seat_span(place: MarketMention, places: list[MarketMention], text: str,
+               starts: list[int] | None = None) -> tuple[int, int]:
+    """"of Perth, Western Australia": the seat runs over a place and the region or country after it.
+
+    `places` are in order of start (`starts` their starts, for bisect). Only the places from the
+    seat's end on are looked at, and the look stops at the first one that is not after ", ": any
+    later one has that same gap at its beginning (a gap that is not "," and blanks never becomes
+    one by growing), so cannot follow either. Linear in the places it runs over, not in all the
+    document's places for each mention."""
     end = place.end
-    for other in places:
-        if other.start >= end and re.fullmatch(r",\s*", text[end:other.start]):
+    if starts is None:
+        starts = [p.start for p in places]
+    i = bisect_left(starts, end)
+    while i < len(places):
+        other = places[i]
+        i += 1
+        if other.start < end:  # inside what the seat already runs over
+            continue
+        if _SEAT_GAP.fullmatch(text, end, other.start):
             end = other.end
+        elif other.start > end:  # an empty gap (a place right at the end) may yet grow into ", "
+            break
     return place.start, end
 
 
