@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,20 +55,47 @@ class BuildReport:
         return "\n".join(parts)
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Every supported file under the given files and folders, recursively, in a stable order."""
+def iter_files(paths: Iterable[str | Path],
+               on_error: Callable[[str, str], None] | None = None) -> Iterator[Path]:
+    """Every supported file under the given files and folders, recursively (not into hidden
+    folders, nor through links to folders), in a stable order. A folder that cannot be listed
+    is passed to `on_error(folder, reason)`, not skipped in silence."""
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and supported(child) and not _hidden(child.relative_to(path)):
-                    yield child
+        if _is_dir(path):
+            yield from sorted(_walk(path, on_error))
         else:
             yield path
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # cannot even be looked at: read_path says why, as for any file
+        return False
+
+
+def _walk(folder: Path, on_error) -> Iterator[Path]:
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError as e:
+        if on_error is not None:
+            on_error(str(folder), f"cannot read folder: {e.strerror or e}; the files in it were not ingested")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        child = folder / entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(child, on_error)
+                continue
+            is_file = entry.is_file()
+        except OSError:  # a link that cannot be followed here: read_path will say why
+            is_file = True
+        if is_file and supported(child):
+            yield child
 
 
 def default_workers() -> int:
@@ -109,7 +137,15 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     # Set before the first write, cleared by finish_build: a build that dies in between leaves it.
     set_build_marker(db, json.dumps({"pid": os.getpid(), "started": _now()}))
     known = stored_hashes(db)
-    files = list(iter_files(paths))
+    report = BuildReport(corrections=loaded)
+
+    def unreadable(folder: str, reason: str) -> None:  # reported, with exit status 1
+        report.failed += 1
+        report.errors.append((folder, reason))
+        if on_file:
+            on_file(folder, reason)
+
+    files = list(iter_files(paths, on_error=unreadable))
     # A document whose corrections changed since it was stored is extracted again (not skipped).
     if loaded.items:
         stale = {doc_id: path for doc_id, path, url, digest in
@@ -118,9 +154,8 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     else:  # no corrections: only documents that had some are stale
         stale = dict(db.conn.execute("select id, path from documents where corrections_hash is not null"))
     listed = {str(f) for f in files}
-    files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and Path(p).is_file()]
+    files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and _exists(p, regular=True) is True]
     worker_known = {k: v for k, v in known.items() if k not in stale}
-    report = BuildReport(corrections=loaded)
     seen: set[str] = set()
     workers = workers or default_workers()
     if workers > 1 and len(files) > 1:  # worker processes, supervised: a dead one is replaced (kb/workers.py)
@@ -131,12 +166,38 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
         _store_results(db, map(process_file, files), known, seen, report, on_file, len(files))
     if prune:
         for doc_id, path in db.conn.execute("select id, path from documents").fetchall():
-            if doc_id not in seen and not Path(path).exists():
+            if doc_id in seen:
+                continue
+            exists = _exists(path)
+            if exists is False:
                 delete_document(db, doc_id)
                 report.pruned += 1
+            elif exists is None:  # a folder on the way cannot be read: keep it, and say so
+                report.warnings.append((path, "not pruned: cannot tell whether the file still exists "
+                                              f"({_stat_problem(path)})"))
     _check_corrections(db, loaded, report)
     finish_build(db)
     return report
+
+
+def _exists(path: str, regular: bool = False) -> bool | None:
+    """True when the path is there (a file, for `regular`), False when it is not, None when that
+    cannot be told (a folder on the way cannot be read)."""
+    try:
+        mode = os.stat(path).st_mode
+        return stat.S_ISREG(mode) if regular else True
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return None
+
+
+def _stat_problem(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as e:
+        return e.strerror or str(e)
+    return "no problem now"
 
 
 def finish_build(db) -> None:
