@@ -14,7 +14,7 @@ from ingest.readers import supported
 
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
-from .schema import build_marker, clear_build_marker, open_db, restore_fts, set_build_marker
+from .schema import build_marker, clear_build_marker, open_db, open_readonly, restore_fts, set_build_marker
 from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
                     stored_hashes)
 from .timeline import recompute as recompute_claims
@@ -288,7 +288,7 @@ def ensure_finished(db_path: str | Path, while_building: str = "refuse") -> str 
     documents stored so far).
     """
     try:
-        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+        conn = open_readonly(db_path)
         try:
             marker = build_marker(conn)
         finally:
@@ -381,6 +381,9 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
                 save_extraction(db, item, batch, new=doc_id not in known)
                 _after_save(db, item.document, old_paths, report.corrections)
             except Exception as e:
+                problem = _whole_database_problem(e)
+                if problem is not None:  # disk full, I/O error...: no document can be stored
+                    raise problem from None
                 report.failed += 1
                 report.errors.append((path, f"could not store document {doc_id!r}: {type(e).__name__}: {e}"))
                 continue
@@ -392,6 +395,22 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
             report.events += len(item.events)
         if on_file:
             on_file(path, error)
+
+
+# SQLite result codes that concern the database file, not the document being stored.
+_DATABASE_CODES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT,
+                   sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN}
+
+
+def _whole_database_problem(e: BaseException | None) -> BaseException | None:
+    """The SQLite error about the database itself (disk full...) in `e` or what it happened in
+    handling (a failed rollback after a disk-full error), or None for a document's own problem."""
+    seen = 0
+    while e is not None and seen < 5:
+        if isinstance(e, sqlite3.Error) and (getattr(e, "sqlite_errorcode", 0) & 0xFF) in _DATABASE_CODES:
+            return e
+        e, seen = e.__context__, seen + 1
+    return None
 
 
 def _stored_text_hash(db, doc_id: str) -> str | None:

@@ -131,6 +131,10 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
             raise click.ClickException(str(e)) from None
         except sqlite3.Error as e:
             raise click.ClickException(_database_problem(db_path, e)) from None
+        except OSError as e:
+            if not _disk_full(e):
+                raise
+            raise click.ClickException(_database_problem(db_path, e)) from None
     if show_progress:
         for path, error in errors:
             click.echo(f"error: {path}: {error}", err=True)
@@ -280,26 +284,43 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
         raise click.ClickException(str(e)) from None
     if note:
         click.echo(f"note: {note}", err=True)
-    rows = export_rows(db_path, corrections=corrections)
-    if fmt == "jsonl":
-        for row in rows:
-            output.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
+    import sqlite3
+
+    rows = export_rows(db_path, corrections=corrections)  # read-only: writes nothing to the database
+    try:
+        if fmt == "jsonl":
+            for row in rows:
+                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row)
+    except sqlite3.Error as e:
+        raise click.ClickException(_database_problem(db_path, e)) from None
     output.flush()  # here, so that a closed pipe (`kb export | head`) is met inside the command
 
 
 def _database_problem(db_path: str, e: Exception) -> str:
     """One line for an SQLite error on the database file, naming it and what to do."""
     text = str(e)
+    if _disk_full(e):
+        return (f"{db_path}: the disk is full ({text}); free some space, then run `kb build --db {db_path}` "
+                "again: what was stored is kept and that build finishes it")
     if "locked" in text or "busy" in text:
         return f"{db_path}: the database is locked by another program writing to it; try again when it is done"
     if "not a database" in text or "malformed" in text:
         return f"{db_path}: not a readable SQLite database ({text}); move it aside and run `kb build --db {db_path}`"
     return f"{db_path}: database error: {text}"
+
+
+def _disk_full(e: BaseException) -> bool:
+    import errno
+    import sqlite3
+
+    if isinstance(e, OSError):
+        return e.errno == errno.ENOSPC
+    return getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(e)
 
 
 cli.add_command(timex)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .schema import open_db
+from .schema import open_readonly
 
 EXPORT_SQL = """
 select documents.name as document, statements.document_id, statements.id,
@@ -30,13 +30,14 @@ def export_rows(db_path: str | Path, corrections: str = "include") -> Iterator[d
     """Every statement as a dict, in said_on order.
 
     `corrections`: "include" (default), "exclude" (leave out statements that
-    corrections.yaml changed or added) or "only" (just those).
+    corrections.yaml changed or added) or "only" (just those). The database is opened
+    read-only: exporting writes nothing to it, and works on a file that cannot be written.
     """
-    db = open_db(db_path)
+    conn = open_readonly(db_path)
     try:
-        cursor = db.conn.execute(EXPORT_SQL.format(where=CORRECTIONS_FILTER[corrections]))
+        cursor = conn.execute(EXPORT_SQL.format(where=CORRECTIONS_FILTER[corrections]))
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield dict(zip(names, row))
     finally:
-        db.close()
+        conn.close()

@@ -8,6 +8,7 @@ and the reference rows (stances, markets).
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -558,6 +559,27 @@ def restore_fts(db: sqlite_utils.Database) -> bool:
                         db.conn.execute(f'DROP TRIGGER "{name}"')
                     db.conn.execute(sql)
     return rebuilt
+
+
+def open_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that never writes: no schema, no journal mode, no reference rows (for
+    `kb export` and the checks before serving). Works on a file this process may not write;
+    a WAL database in a folder it cannot write (where SQLite cannot make the -shm file) is
+    opened immutable, provided no -wal file holds changes that would then be missed."""
+    target = Path(path).resolve()
+    uri = "file:" + urllib.parse.quote(str(target))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        wal = Path(f"{target}-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise
+    conn = sqlite3.connect(uri + "?immutable=1", uri=True)
+    conn.execute("select count(*) from sqlite_master").fetchone()
+    return conn
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
