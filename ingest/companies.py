@@ -356,10 +356,15 @@ def _surname(surface: str, text: str) -> bool:
 
 
 def _titled_person(surface: str, text: str) -> bool:
-    """A name written after Mr/Ms/Dr or as a first-and-last name whose last word stands alone later."""
+    """A name written after Mr/Ms/Dr or a title ("President Ana Ruiz", "Minister Ruiz")."""
     if re.search(rf"\b(?:Mr|Mrs|Ms|Dr|Sir|Madam)\.?\s+{re.escape(surface)}\b", text):
         return True
-    return False
+    return re.search(rf"\b{PERSON_TITLES}\s+{re.escape(surface)}\b", text) is not None
+
+
+# Capitalized titles written before a person's name ("President Jose Ruiz"); not "partner", "head" or "rival"
+PERSON_TITLES = (r"(?:President|Vice President|Chairman|Chairwoman|Minister|Prime Minister|Governor|Secretary|Senator|"
+                 r"Premier|Chancellor|King|Queen|Prince|Princess|Sheikh|Judge|Mayor|Ambassador|General|CEO)")
 
 
 SUBSIDIARY_WORDS = frozenset("International Holdings Group Overseas Europe Asia America Americas Pacific".split())

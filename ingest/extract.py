@@ -281,20 +281,18 @@ def _goods_sold(c: Candidate) -> bool:
     before = text[max(0, a.start - 25):a.start]
     return re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", before) is not None or (
         re.match(r"sold\s+(?:in|into)\b", text[a.start:a.end], re.IGNORECASE) is not None  # "all its cars sold in Peru"
-        and re.search(r"\b(?!(?:it|they|has|have|had|also|already|then|and|who|which|that)\b)[a-z]+\s+$", before) is not None)
+        and re.search(r"(?:\b(?!(?:it|they|has|have|had|also|already|then|and|who|which|that)\b)[a-z]+|\()\s*$", before) is not None)
 
 
 def _person_subject(c: Candidate) -> bool:
     """"when he returns to Lima", "Ana Ruiz -- Kestrel's vice president -- flew to Lima": a person's move,
-    not a company's (for a travel verb: a person's title stands between the company and the verb)."""
+    not a company's (for a travel verb: a person's title stands before the verb in the sentence)."""
     text, start = c.ctx.doc.text, (c.frame or c.action).start
     if re.search(r"\b(?:he|she|He|She)\s+(?:[a-z]+\s+){0,2}$", text[max(c.sentence.start, start - 30):start]):
         return True
     if c.action.cue.kind != "entry" or c.action.cue.label.split(" ")[0] not in ("fly", "return", "arrive"):
         return False  # travel verbs only: people travel, and a company's statement often names its speaker first
-    mentions = c.ctx.companies.mentions_between(c.sentence.start, start)
-    after = mentions[-1].end if mentions else c.sentence.start
-    return re.search(rf"\b{ROLE_WORDS}\b", text[after:start], re.IGNORECASE) is not None  # "Kestrel's vice president ... flew"
+    return re.search(rf"\b{ROLE_WORDS}\b", text[c.sentence.start:start], re.IGNORECASE) is not None  # "Kestrel's vice president ... flew"
 
 
 EXECUTIVE_SUBJECT = re.compile(

@@ -429,3 +429,14 @@ def test_an_executive_travelling_is_not_the_company_entering():
 def test_the_sale_of_a_unit_named_by_its_market_is_an_exit():
     assert found("Kestrel Foods Inc last week completed the sale of its Peruvian joint venture.") \
         == {("Kestrel Foods", "PE", "withdrawn")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The government said it would pull Peru out of its economic crisis.", set()),
+    ("Halden Corp has decided to sell a mill in Chile to a local group.", {("Halden", "CL", "withdrawn")}),
+    ("On Friday the government of President Jose Ruiz announced that it plans to enter talks.", set()),
+    ('"Most of our vans (sold in Peru) will be built in Chile," Voltra Motors Ltd said.', set()),
+    ("Minister Ana Ruiz, chairman of the Kestrel Foods Inc board, is expected to arrive in Lima on Monday.", set()),
+])
+def test_unseen_wire_copy_false_readings(text, expected):
+    assert found(text) == expected

@@ -6,6 +6,8 @@ Each reader is `read(path: Path, data: bytes) -> list[Document]` and raises
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,17 +45,42 @@ def read_path(path: str | Path) -> list[Document]:
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise ReadError(f"unsupported file type {path.suffix or '(none)'!r}; known: {known}")
+    return reader(path, read_capped(path))
+
+
+def read_capped(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES, or ReadError. Opened without blocking
+    and checked for its type before any read (a named pipe would wait for a writer forever, a
+    link to /dev/zero never end), and never more than MAX_BYTES + 1 bytes read (a file that
+    grows past the limit while read, or reports no size, is refused, not half-read)."""
+    too_big = f"larger than the {MAX_BYTES // 2**20} MiB limit"
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as e:
         raise ReadError(f"cannot read file: {e.strerror or e}") from e
-    if size > MAX_BYTES:
-        raise ReadError(f"file is {size / 1e6:.1f} MB, larger than the {MAX_BYTES // 2**20} MiB limit")
     try:
-        data = path.read_bytes()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(f"not a regular file ({_kind(info.st_mode)}); only files are read")
+        if info.st_size > MAX_BYTES:
+            raise ReadError(f"file is {info.st_size / 1e6:.1f} MB, {too_big}")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise ReadError(f"cannot read file: {e.strerror or e}") from e
-    return reader(path, data)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ReadError(f"file is {too_big}")
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def path_id(path: Path) -> str:
