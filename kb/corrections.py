@@ -107,6 +107,23 @@ def _construct_mapping(loader, node, deep=False):
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# A date stays the text it was written as (checked as a TIMEX3 value below): PyYAML would make
+# `said_on: 2024-02-30` a ValueError out of the parser instead of a message with its line.
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+DATE_FIELDS = ("said_on", "target")
+DATE_HELP = "a TIMEX3 value such as 2024-02-10, 2026-03, 2027, 2026-Q3, 2026-W07, XXXX-02-10 or FUTURE_REF"
+
+
+def _date(key: str, value: str | None, fail) -> str | None:
+    """`value` if it is a date the database can hold (a TIMEX3 value of a real day, month...)."""
+    from ingest.dates import timex_fields
+
+    if value is None:
+        return None
+    if timex_fields(value)["precision"] in (None, "invalid"):
+        raise fail(f"{key}: {value!r} is not a valid date ({DATE_HELP})")
+    return value
 
 
 def load_corrections(path: str | Path | None) -> Corrections:
@@ -180,6 +197,8 @@ def _parse_entry(path: Path, entry: Any) -> Correction:
                 raise fail(f"statement: needs company, market and stance (missing {', '.join(missing)})")
             c.match = {k: str(v) for k, v in key.items()}
             c.match["market"] = _market(c.match["market"], fail)
+            if c.match.get("said_on"):
+                _date("said_on", c.match["said_on"], fail)
         else:
             raise fail(f"{action}: needs statement: a statement id (16 hex digits) "
                        "or {company: ..., market: ..., stance: ...}")
@@ -223,6 +242,8 @@ def _check_values(values: dict[str, Any], allowed: tuple[str, ...], fail) -> dic
             value = _market(value, fail)
         if key == "company" and not value:
             raise fail("company cannot be empty")
+        if key in DATE_FIELDS:
+            value = _date(key, value, fail)
         out[key] = value
     return out
 

@@ -256,6 +256,19 @@ def register_plugin() -> None:
     @hookimpl
     def prepare_connection(conn):
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.set_authorizer(_refuse_leaky_functions)
+
+    @hookimpl
+    def register_routes(datasette):
+        # /-/databases(.json) as Datasette's, with each file's name instead of its absolute path
+        # (plugin routes are matched before Datasette's own).
+        from datasette.views.special import JsonDataView
+
+        def databases():
+            return [{**d, "path": Path(d["path"]).name if d.get("path") else d.get("path")}
+                    for d in datasette._connected_databases()]
+
+        return [(r"/-/databases(\.(?P<format>json))?$", JsonDataView.as_view(datasette, "databases.json", databases))]
 
     @hookimpl
     def startup(datasette):
@@ -280,6 +293,7 @@ def register_plugin() -> None:
     plugin = types.ModuleType(PLUGIN_NAME, "kb: stored and grouped facet counts, mmap reads, plugin config lookups")
     plugin.register_facet_classes = register_facet_classes
     plugin.prepare_connection = prepare_connection
+    plugin.register_routes = register_routes
     plugin.startup = startup
     if pm.get_plugin("datasette.facets") is not None:
         pm.unregister(name="datasette.facets")
@@ -287,6 +301,20 @@ def register_plugin() -> None:
 
 
 PLUGIN_NAME = "kb_serving"
+
+# SQL functions the SQL editor must not run: fts3_tokenizer('simple') returns a pointer into the
+# server process (and with two arguments would install a tokenizer from one).
+LEAKY_FUNCTIONS = {"fts3_tokenizer"}
+
+
+def _refuse_leaky_functions(action, arg1, arg2, database, source):
+    """SQLite authorizer of every served connection: any statement calling one of LEAKY_FUNCTIONS
+    fails to prepare ("not authorized"); everything else is allowed as before."""
+    import sqlite3
+
+    if action == sqlite3.SQLITE_FUNCTION and arg2 and arg2.lower() in LEAKY_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 def make_datasette(db_path: str | Path, **kwargs: Any):

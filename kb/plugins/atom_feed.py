@@ -13,6 +13,7 @@ and needs every entry's link in the SQL. This renderer replaces it for the `.ato
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from datasette import __version__, hookimpl
 from datasette.utils import tilde_encode
@@ -21,10 +22,19 @@ from datasette.utils.asgi import Response
 REQUIRED_COLUMNS = {"atom_id", "atom_updated", "atom_title"}
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value) -> str:
+    """The text without the characters XML cannot carry (NUL, other controls): a filter given as
+    ?company=%00, or a stored quote with a form feed, gives a feed, not a 500."""
+    return _NOT_XML.sub("", str(value))
+
+
 def feed_title(base: str, request) -> str:
     """The query's title, plus its filters: 'Newest market-entry statements about Tesla in IN'."""
-    company = (request.args.get("company") or "").strip()
-    market = (request.args.get("market") or "").strip()
+    company = xml_text(request.args.get("company") or "").strip()
+    market = xml_text(request.args.get("market") or "").strip()
     if company:
         base += f" about {company}"
     if market:
@@ -52,7 +62,7 @@ def render_atom(datasette, request, sql, columns, rows, database, table, query_n
             title = datasette.metadata(database=database)["queries"][query_name]["title"]
         except (KeyError, TypeError):
             title = None
-    fg.title(feed_title(title or request.args.get("_feed_title") or (table or "Datasette query"), request))
+    fg.title(xml_text(feed_title(title or request.args.get("_feed_title") or (table or "Datasette query"), request)))
     try:
         from datasette_atom import clean
     except ImportError:  # pragma: no cover - datasette-atom is a dependency
@@ -61,11 +71,11 @@ def render_atom(datasette, request, sql, columns, rows, database, table, query_n
         entry = fg.add_entry()
         entry.id(str(row["atom_id"]))
         if "atom_content_html" in columns:
-            entry.content(clean(row["atom_content_html"]), type="html")
+            entry.content(clean(xml_text(row["atom_content_html"])), type="html")
         elif "atom_content" in columns:
-            entry.content(row["atom_content"], type="text")
+            entry.content(xml_text(row["atom_content"]), type="text")
         entry.updated(row["atom_updated"])
-        entry.title(str(row["atom_title"]))
+        entry.title(xml_text(row["atom_title"]))
         link = row["atom_link"] if "atom_link" in columns else None
         if not link and "statement_id" in columns and row["statement_id"]:
             link = datasette.absolute_url(
@@ -73,7 +83,7 @@ def render_atom(datasette, request, sql, columns, rows, database, table, query_n
         if link:
             entry.link(href=link)
         if "atom_author_name" in columns and row["atom_author_name"]:
-            entry.author({"name": row["atom_author_name"]})
+            entry.author({"name": xml_text(row["atom_author_name"])})
     return Response(fg.atom_str(pretty=True), content_type="application/xml; charset=utf-8", status=200)
 
 
