@@ -108,6 +108,7 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
 
     from .build import EXAMPLES, BuildBusy, build_paths, iter_files
     from .corrections import CorrectionsError
+    from .workers import WorkersFailed
 
     if not paths:
         paths = (str(EXAMPLES),)
@@ -127,7 +128,7 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
         try:
             report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file,
                                  corrections=corrections_path, document_timeout=document_timeout)
-        except (CorrectionsError, BuildBusy) as e:
+        except (CorrectionsError, BuildBusy, WorkersFailed) as e:
             raise click.ClickException(str(e)) from None
         except sqlite3.Error as e:
             raise click.ClickException(_database_problem(db_path, e)) from None

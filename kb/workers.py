@@ -85,6 +85,10 @@ def timeout_message(limit: float, document: str | None, killed: bool = False) ->
     return f"document {document!r} took longer than {_seconds(limit)} s to extract; not stored ({_how_to_raise()})"
 
 
+class WorkersFailed(RuntimeError):
+    """Worker processes die again and again on no file: the build cannot go on in parallel."""
+
+
 class DocumentTimeout(BaseException):
     """Raised by `time_limit`'s timer. A BaseException, so that no `except Exception` in the
     extraction swallows it and goes on."""
@@ -313,6 +317,8 @@ class Supervisor:
         self.ready: dict[int, Result] = {}
         self.killed: dict[int, str] = {}  # file index -> why the supervisor killed its worker
         self.window = workers * 2
+        self.idle_breaks = 0  # pools broken in a row with no worker on any file
+        self.collected = self.collected_at_break = 0  # results taken from the pool
         self.pool = None
         self.slots = None
 
@@ -385,6 +391,7 @@ class Supervisor:
             return True
         for index, result in results:
             self.ready[index] = result
+        self.collected += len(results)
         return False
 
     def _enforce_limit(self) -> None:
@@ -407,6 +414,13 @@ class Supervisor:
         (timed out, or retried alone), and submit the rest again."""
         working = {slot.file: (None if slot.reading else slot.document.decode("utf-8", "replace"))
                    for slot in self.slots if slot.started}
+        if working or self.killed or self.collected > self.collected_at_break:
+            self.idle_breaks = 0
+        else:  # died on no file: between files, or before taking any (cannot start at all?)
+            self.idle_breaks += 1
+            if self.idle_breaks >= 3:
+                raise WorkersFailed("the extraction worker processes keep dying before they take a file; "
+                                    "try kb build --workers 1")
         if self.inflight:
             wait(list(self.inflight), timeout=60)
         for future in list(self.inflight):
@@ -426,6 +440,7 @@ class Supervisor:
                 self.ready[index] = self._isolated(index, document)
                 settled.add(index)
         redo = [i for i in redo if i not in settled]
+        self.collected_at_break = self.collected
         size = max(1, min(8, len(redo) // (self.workers * 4)))
         self.todo = deque(redo[i:i + size] for i in range(0, len(redo), size))
         self._start()

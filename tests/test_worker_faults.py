@@ -178,3 +178,18 @@ def test_the_budget_can_be_turned_off_and_must_be_a_number(tmp_path):
     assert run.returncode == 2 and "--document-timeout" in run.stderr
     run = kb("build", str(tmp_path), "--db", str(tmp_path / "kb.db"), env={TIMEOUT_ENV: "0"})
     assert run.returncode == 0, run.stderr
+
+
+@needs_fork
+def test_workers_that_die_before_taking_any_file_end_the_build_with_a_message(tmp_path, monkeypatch):
+    import kb.workers
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    folder, _ = corpus(tmp_path, 6)
+    monkeypatch.setattr(kb.workers, "_init_worker", lambda *args: os._exit(3))
+    result = CliRunner().invoke(cli, ["build", str(folder), "--db", str(tmp_path / "kb.db"), "--workers", "2"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: the extraction worker processes keep dying before they take a file; "
+                                     "try kb build --workers 1")
