@@ -285,6 +285,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
     stands as a company (brand_patterns); a common word, a place or a person is not one."""
     after_noun, apposition, subject, place_owned, possessive_move = brand_patterns()
     person_like: dict[str, bool] = {}
+    rejected: dict[str, bool] = {}  # per name, the whole-text checks (common word, title, surname) run once
     for rule, pattern in (("after_noun", after_noun), ("apposition", apposition), ("subject", subject),
                           ("place_owned", place_owned), ("possessive_move", possessive_move)):
         for m in pattern.finditer(text):
@@ -299,15 +300,18 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                     or surface in index.institutions:
                 continue  # known already, by a legal form, ticker or the known list
             words = surface.split()
-            if words[0] in NOT_NAMES or _common_word(surface, text) or any(
-                    re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words):
+            if surface not in rejected:
+                rejected[surface] = words[0] in NOT_NAMES or _common_word(surface, text) or any(
+                    re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words)
+            if rejected[surface]:
                 continue  # "Minister Jason Clare": a person with a title
             if rule == "subject" and not m.group("strong") and _sentence_initial(text, m.start(group)) \
                     and not _named_elsewhere(surface, text, title) and not _brand_like(surface):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
-                person_like[surface] = (" " in surface and _looks_like_person(surface, text)) or _titled_person(surface, text)
-            if person_like[surface] or _surname(surface, text):
+                person_like[surface] = (" " in surface and _looks_like_person(surface, text)) \
+                    or _titled_person(surface, text) or _surname(surface, text)
+            if person_like[surface]:
                 continue
             index.add(surface, m.start(group))
 
