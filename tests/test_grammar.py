@@ -311,9 +311,9 @@ def test_a_counted_list_of_markets_belongs_to_the_phrase_that_counts_them():
 
 
 def test_a_place_name_without_its_diacritics_is_found():
-    assert found("Kestrel Foods Inc said it did not plan to enter the Indian state of Karnataka.") \
+    assert found("Kestrel Foods Inc has no plans to expand into the Indian state of Karnataka.") \
         == {("Kestrel Foods", "IN-KA", "no_plans")}
-    assert found("Kestrel Foods Inc said it did not plan to enter the southern state of Karnataka with its stores.") \
+    assert found("Kestrel Foods Inc does not intend to open stores in the southern state of Karnataka.") \
         == {("Kestrel Foods", "IN-KA", "no_plans")}
 
 
