@@ -333,6 +333,21 @@ def _home(c: Candidate, company: str, market: MarketMention) -> bool:
     return bool(c.ctx.homes and c.ctx.homes.is_home(company, market.code))
 
 
+def _named_for_market(c: Candidate, company: str, market: MarketMention) -> bool:
+    """"Kestrel Belgian Airways flies from Brussels", "Kestrel Systems (U.K.) Ltd wants to enter the British
+    market": a company whose own name holds the market, or a unit named with it in brackets, is at home there."""
+    def same(text: str) -> bool:
+        return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, shouting=True))
+    if same(company):
+        return True
+    text = c.ctx.doc.text  # from a little before the sentence: "(U.K.) Ltd" can end a sentence for the splitter
+    for m in c.ctx.companies.mentions_between(max(0, c.sentence.start - 120), c.action.start):
+        bracket = re.match(r"\s*\(([^()]{2,30})\)", text[m.end:m.end + 34])
+        if m.company == company and (bracket and same(bracket.group(1)) or same(" ".join(re.findall(r"\(([^()]{2,30})\)", m.text)))):
+            return True
+    return False
+
+
 def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool:
     """"Acme Canada will market the cars in Canada": a unit named after its parent and a place trades in
     that place; it is the parent's unit at home, not the parent entering (a unit that begins operating
@@ -349,6 +364,7 @@ def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool
 STATEMENT_FILTERS: tuple[tuple[str, Callable[[Candidate, str, MarketMention], bool]], ...] = (
     ("home market", _home),
     ("a unit's own market", _units_own_market),
+    ("named for the market", _named_for_market),
 )
 
 

@@ -440,3 +440,9 @@ def test_the_sale_of_a_unit_named_by_its_market_is_an_exit():
 ])
 def test_unseen_wire_copy_false_readings(text, expected):
     assert found(text) == expected
+
+
+def test_a_company_named_for_a_market_is_at_home_there():
+    assert found("Kestrel Systems (U.K.) Ltd said it wanted to enter the British office software market.") == set()
+    assert found("Kestrel Belgian Airways said it began flights between Brussels and Toronto today.") \
+        == {("Kestrel Belgian Airways", "CA", "entered")}
