@@ -263,11 +263,10 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?"
         rf"(?:{nouns}|{relations})\b")
-    from .grammar import inflect, predicate_lemmas
+    from .grammar import forms as verb_forms
 
     # finite forms only: an -ing form after a name is as often a noun ("Persian Gulf shipping")
-    forms = sorted({w for lemma in predicate_lemmas() for key, f in inflect(lemma).items() if key != "ing"
-                    for w in f.split("|")}, key=len, reverse=True)
+    forms = sorted(verb_forms("base", "third", "past", "participle"), key=len, reverse=True)
     subject = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"

@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from .companies import ROLE_WORDS, CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
 from .dates import timex_fields
-from .grammar import DIRECT, participle_only_forms, past_forms
+from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
 from .markets import MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
@@ -57,9 +57,6 @@ QUALIFIERS = re.compile(
 QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from": "from", "starting": "from",
                    "starting in": "from", "starting from": "from", "beginning": "from", "beginning in": "from",
                    "after": "after", "since": "since", "until": "until", "as early as": "from"}
-PRESENT_TENSE = frozenset(
-    "enters launches opens expands moves ventures arrives debuts comes returns begins starts sets establishes".split()
-)
 COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as|among them|namely|notably|especially)\s*(?:[Tt]he\s+)?)+$"
     r"|^\s*(?:(?:in|by|from|during|within|over)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?)?,?\s*(?:and|or|as well as|then|later|also|first)\s+"
@@ -608,7 +605,7 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
                       r"eventual|future)\s", text[action.start:action.end], re.IGNORECASE)
     if hedged:  # "its likely entry into", "a possible launch in"
         return "considering" if hedged.group(1).lower() in ("possible", "potential", "eventual") else "plans"
-    if surface in PRESENT_TENSE and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
+    if surface in forms("third") and not re.search(r"\b(?:to|will|would|could|may|might)\s+$", before):
         return "entered"  # present tense in news ("Tesla enters India")
     return None
 
@@ -1115,38 +1112,36 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
     value, rule = chosen.value, f"{chosen.rule or chosen.type}: {chosen.text!r}"
     said_value = said.value if said else ctx.doc.published
     if stance in ("plans", "considering", "delayed") and said_value and not re.search(r"\b\d{4}\b", chosen.text):
-        value, moved = _not_before(value, said_value)
+        value, moved = _move_year(value, said_value, forward=True)
         if moved:
             rule += " (a plan's month: the next one after said_on)"
     elif said_value and not re.search(r"\b\d{4}\b", chosen.text) and \
             ctx.doc.text[action.start:action.end].split()[0].lower() in past_forms():
-        value, moved = _not_after(value, said_value)
+        value, moved = _move_year(value, said_value, forward=False)
         if moved:
             rule += " (a past event's month: the last one before said_on)"
     return value, qualifier, rule
 
 
-def _not_after(value: str, said_on: str) -> tuple[str, bool]:
-    """A month, season, quarter or half named without a year, for something that happened: the last
-    one, not the next ("launched in July", said in May 2024, is 2023-07)."""
-    m = re.fullmatch(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))", value)
-    start, said_start = timex_fields(value).get("start"), timex_fields(said_on).get("start")
-    if not m or not start or not said_start or start <= said_start:
-        return value, False
-    return f"{int(m.group(1)) - 1}{m.group(2)}", True
+YEARLESS = re.compile(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))")  # a month, quarter, half or season
 
 
-def _not_before(value: str, said_on: str) -> tuple[str, bool]:
-    """A month, season, quarter or half named without a year, for a plan made on `said_on`: the next
-    one, not the last ("in March" said in May 2024 is 2025-03)."""
-    m = re.fullmatch(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))", value)
-    start, said_start = timex_fields(value).get("start"), timex_fields(said_on).get("start")
+def _move_year(value: str, said_on: str, forward: bool) -> tuple[str, bool]:
+    """A month, season, quarter or half named without a year, seen from `said_on`: for a plan
+    (`forward`) the next one, not the last ("in March" said in May 2024 is 2025-03); for something
+    that happened the last one, not the next ("launched in July", said in May 2024, is 2023-07)."""
+    m = YEARLESS.fullmatch(value)
+    fields = timex_fields(value)
+    start, said_start = fields.get("start"), timex_fields(said_on).get("start")
     if not m or not start or not said_start:
         return value, False
-    end_of_period = timex_fields(value)
-    if start[:7] >= said_start[:7] or (end_of_period.get("precision") != "month" and start[:4] == said_start[:4]):
+    if forward:
+        keep = start[:7] >= said_start[:7] or (fields.get("precision") != "month" and start[:4] == said_start[:4])
+    else:
+        keep = start <= said_start
+    if keep:
         return value, False
-    return f"{int(m.group(1)) + 1}{m.group(2)}", True
+    return f"{int(m.group(1)) + (1 if forward else -1)}{m.group(2)}", True
 
 
 def _confidence(frame: Action | None, action: Action, speaker_type: str, subject_rule: str,

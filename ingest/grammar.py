@@ -1,7 +1,7 @@
 """Entry and exit predicates generated from lemmas (data/predicates.csv), in every inflection.
 
 A row names a lemma ("sell"), what may stand before the market ("its electric trucks") and the
-prepositions that introduce it ("in"); `predicate_cues()` writes the forms (sell, sells, sold,
+prepositions that introduce it ("in"); `predicate_rows()` writes the forms (sell, sells, sold,
 selling), so a rule learned for one form holds for all. Past forms say the entry happened
 (stance "entered"); base and -ing forms take the stance of the frame that governs them ("plans to
 sell", "is selling"); the third person ("enters") is news' present of an event that happens now.
@@ -23,6 +23,9 @@ MODIFIERS = (rf"(?:(?:{_WORD} )?(?:{_WORD}, ){{1,3}}{_WORD} (?:and |or )(?:{_WOR
              rf"|(?:{_WORD} ){{0,3}})")  # the longest first: a regex takes the first alternative that fits
 PREP_GAP = r"(?:,? (?:first|initially|then|later|eventually|also|mainly|primarily),?)? "  # "expand sales, first into"
 DIRECT = r"(?=(?:the\s+)?(?-i:[A-Z]))"  # a direct object that is a market: a name follows ("exit Peru", "eyeing Chile")
+# words an object does not hold: another preposition of place, a clause opener, or a participle of making
+# ("sell cars built in Thailand" names where they are made, not sold); "and" may join two of its words
+_NOT_IN_OBJECT = "in|into|to|from|across|by|but|which|who|that|built|made|manufactured|produced|assembled|imported|grown"
 ADVERB = r"(?:(?:also|fully|officially|formally|commercially|quietly|finally|successfully|completely|now|then|gradually|eventually|temporarily|permanently|effectively)\s+)?"
 
 
@@ -69,12 +72,8 @@ def _between(spec: str) -> str:
         return ""
     if spec == "object":  # up to six words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
-        # no participle of making: "sell cars built in Thailand" names where they are made, not sold
         return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )"
-                r"(?:(?!(?:in|into|to|from|across|by|and|but|which|who|that|built|made|manufactured|produced|assembled|"
-                r"imported|grown)\b)[\w'’&.+-]+ )"
-                r"(?:(?!(?:in|into|to|from|across|by|but|which|who|that|built|made|manufactured|produced|assembled|"
-                r"imported|grown)\b)[\w'’&.+-]+ ){0,5}")  # "a localized version of its app"
+                rf"(?:(?!(?:and|{_NOT_IN_OBJECT})\b)[\w'’&.+-]+ )(?:(?!(?:{_NOT_IN_OBJECT})\b)[\w'’&.+-]+ ){{0,5}}")
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")
         return rf"{DETERMINER}{MODIFIERS}(?:{nouns[spec]}) "
@@ -129,22 +128,34 @@ def predicate_rows() -> tuple[dict[str, str], ...]:
                         "generated": "1", "label": label})
     return tuple(out)
 
+
 def predicate_lemmas() -> tuple[str, ...]:
     """The first word of every predicate's verb ("pull" of "pull out")."""
     return tuple(dict.fromkeys(r["verb"].split()[0] for r in data_rows("predicates.csv")))
 
 
+def _words(form: str) -> set[str]:
+    """The words of an inflected form ("cancelled|canceled": both spellings)."""
+    return set(form.split("|"))
+
+
+@lru_cache(maxsize=None)
+def forms(*kinds: str) -> frozenset[str]:
+    """Every predicate lemma's forms of these kinds ("past", "third", ...), each spelling a word."""
+    return frozenset(w for lemma in predicate_lemmas() for kind, form in inflect(lemma).items() if kind in kinds
+                     for w in _words(form))
+
+
 @lru_cache(maxsize=1)
 def participle_only_forms() -> frozenset[str]:
     """Participles that differ from the past tense ("withdrawn", "taken"): never a finite verb alone."""
-    out = set()
+    out: set[str] = set()
     for lemma in predicate_lemmas():
-        forms = inflect(lemma)
-        out.update(set(forms["participle"].split("|")) - set(forms["past"].split("|")))
+        f = inflect(lemma)
+        out |= _words(f["participle"]) - _words(f["past"])
     return frozenset(out)
 
 
-@lru_cache(maxsize=1)
 def past_forms() -> frozenset[str]:
     """The simple past of every predicate ("launched", "sold", "withdrew"): a form that says it happened."""
-    return frozenset(w for lemma in predicate_lemmas() for w in inflect(lemma)["past"].split("|"))
+    return forms("past")
