@@ -255,10 +255,9 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     Voltra"), before an apposition that names one ("Pennywise, the British digital bank,"), as the
     subject of a verb companies are subjects of ("Zentro has pulled out"), after a country's
     possessive ("Japan's Kanzo") and as the owner of a move ("Lumo's expansion into Canada")."""
-    from .cues import speech
+    from .cues import speech_alternation
 
-    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
-    relations = "|".join(sorted(speech()["company_relation"], key=len, reverse=True))
+    nouns, relations = speech_alternation("company_noun"), speech_alternation("company_relation")
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?"

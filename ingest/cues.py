@@ -220,6 +220,12 @@ def speech() -> dict[str, list[str]]:
     return out
 
 
+@lru_cache(maxsize=None)
+def speech_alternation(kind: str) -> str:
+    """The words of one speech.csv kind ("company_noun") as a regex alternation, longest first."""
+    return "|".join(sorted(speech()[kind], key=len, reverse=True))
+
+
 @lru_cache(maxsize=1)
 def speech_verb_regex() -> re.Pattern[str]:
     verbs = sorted(speech()["verb"], key=len, reverse=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from .companies import ROLE_WORDS, CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues, speech, speech_verb_regex
+from .cues import Cue, event_cue_matches, find_cues, speech, speech_alternation, speech_verb_regex
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
@@ -951,7 +951,7 @@ def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
     right before a cue (with up to three words between), or 'its app' as a subject: words that refer
     back to a company ('they' in news is people: "growers said they would")."""
-    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
+    nouns = speech_alternation("company_noun")
     return re.compile(rf"(?<![\w-])(?:it|we|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
@@ -960,7 +960,7 @@ def _reference_regex() -> re.Pattern[str]:
 def _opening_reference() -> re.Pattern[str]:
     """A sentence whose subject is 'It' or 'The <company noun>' (up to three words before the noun),
     followed by its verb: its company is the one the text is about."""
-    nouns = "|".join(sorted(speech()["company_noun"], key=len, reverse=True))
+    nouns = speech_alternation("company_noun")
     return re.compile(rf"\W*(?:It|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
                       rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
 
