@@ -16,7 +16,7 @@ from .corrections import Corrections, CorrectionsError, default_path, load_corre
 from .corrections import apply as apply_corrections
 from .schema import build_marker, clear_build_marker, open_db, open_readonly, restore_fts, set_build_marker
 from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
-                    stored_hashes)
+                    stored_document, stored_hashes)
 from .timeline import recompute as recompute_claims
 from .workers import Supervisor, _init_worker, default_timeout, process_file  # noqa: F401 (process_file: API)
 
@@ -155,6 +155,10 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
         stale = dict(db.conn.execute("select id, path from documents where corrections_hash is not null"))
     listed = {str(f) for f in files}
     files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and _exists(p, regular=True) is True]
+    # One whose file is gone (moved, deleted) is extracted again from its stored copy, so that the
+    # changed corrections still take effect (issue 14), unless --prune is about to remove it.
+    gone = [] if prune else [doc_id for doc_id, p in stale.items()
+                             if p not in listed and _exists(p, regular=True) is False]
     worker_known = {k: v for k, v in known.items() if k not in stale}
     seen: set[str] = set()
     workers = workers or default_workers()
@@ -164,6 +168,9 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     else:
         _init_worker(worker_known, limit)
         _store_results(db, map(process_file, files), known, seen, report, on_file, len(files))
+    if gone:
+        copies = (_extract_stored(db, doc_id, report) for doc_id in gone if doc_id not in seen)
+        _store_results(db, copies, known, seen, report, on_file, len(gone))
     if prune:
         for doc_id, path in db.conn.execute("select id, path from documents").fetchall():
             if doc_id in seen:
@@ -178,6 +185,20 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     _check_corrections(db, loaded, report)
     finish_build(db)
     return report
+
+
+def _extract_stored(db, doc_id: str, report: BuildReport) -> tuple[str, list, str | None]:
+    """A result as process_file gives it, from the document's stored copy instead of its file."""
+    from ingest.extract import extract
+
+    doc = stored_document(db, doc_id)
+    try:
+        extraction = extract(doc)
+    except Exception as e:
+        return doc.path, [], f"extraction failed in document {doc_id!r}: {type(e).__name__}: {e}"
+    report.warnings.append((doc.path, f"file no longer exists; corrections applied to the stored copy of "
+                                      f"document {doc_id!r}"))
+    return doc.path, [extraction], None
 
 
 def _exists(path: str, regular: bool = False) -> bool | None:

@@ -448,6 +448,16 @@ def _refresh_pair_counts(conn, table: str, columns: list[str]) -> None:
     conn.execute("drop table temp.kb_facet_rows")
 
 
+def stored_document(db: sqlite_utils.Database, document_id: str) -> Document:
+    """The stored document as its reader made it (text, metadata), to extract it again without its file."""
+    row = db.conn.execute("select id, path, text, title, url, publisher, author, published, format, meta "
+                          "from documents where id = ?", [document_id]).fetchone()
+    if row is None:
+        raise KeyError(document_id)
+    *fields, meta = row
+    return Document(*fields, meta=json.loads(meta) if meta else {})
+
+
 def stored_hashes(db: sqlite_utils.Database) -> dict[str, str]:
     """Document id -> content hash, to skip unchanged documents."""
     return dict(db.conn.execute("select id, content_hash from documents").fetchall())

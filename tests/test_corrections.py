@@ -149,6 +149,43 @@ def test_changed_corrections_apply_to_an_unchanged_document(kb):
     assert back["id"] == row["id"] and back["corrected"] == 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_changed_correction_applies_when_the_source_file_is_gone(kb, workers):
+    """Issue 14, finding 8: the stored copy of the document is extracted again when its file is gone."""
+    src, db_path, corrections = kb
+    write_article(src, "other.md", "Tindra Telecom will enter Latvia next year, its chief said.",
+                  id="tindra-2", published="2026-03-04")
+    build_paths([src], db_path, workers=workers)
+    sid = statements(db_path)[("DE", "plans")]["id"]
+    write(corrections, f"""
+        - document: norvik-1
+          statement: {sid}
+          reject: true
+    """)
+    build_paths([src], db_path, workers=workers)
+    assert ("DE", "plans") not in statements(db_path)
+    (src / "norvik.md").unlink()  # the source goes (a moved folder, a fetched page deleted)...
+    corrections.write_text("[]\n", encoding="utf-8")  # ...then the correction is withdrawn
+    report = build_paths([src], db_path, workers=workers)
+    assert report.failed == 0 and report.changed == 1
+    assert any("norvik.md" in path and "stored copy" in w for path, w in report.warnings)
+    back = statements(db_path)[("DE", "plans")]
+    assert back["id"] == sid and back["corrected"] == 0 and back["corrections"] is None
+    # a new correction takes effect on the stored copy as well, and a later build has nothing to do
+    write(corrections, """
+        - document: norvik-1
+          statement: {company: Norvik Motors, market: DE, stance: plans}
+          fix: {stance: considering}
+    """)
+    build_paths([src], db_path, workers=workers)
+    assert statements(db_path)[("DE", "considering")]["corrected"] == 1
+    again = build_paths([src], db_path, workers=workers)
+    assert again.changed == 0 and again.new == 0
+    # --prune removes the document whose file is gone instead
+    build_paths([src], db_path, workers=workers, prune=True)
+    assert ("DE", "considering") not in statements(db_path)
+
+
 def test_missing_statement_and_missing_quote_are_reported(kb):
     src, db_path, corrections = kb
     write(corrections, """
