@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.readers import supported
+from ingest.records import Extraction
 
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
+from .shards import count_results, read_shards, shard_files
 from .schema import build_marker, clear_build_marker, open_db, open_readonly, restore_fts, set_build_marker
 from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
                     stored_document, stored_hashes)
 from .timeline import recompute as recompute_claims
-from .workers import Supervisor, _init_worker, default_timeout, process_file  # noqa: F401 (process_file: API)
+from .workers import Result, Supervisor, _init_worker, default_timeout, process_file
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data: `kb build` with no path works anywhere
 
@@ -110,6 +112,7 @@ def build_paths(
     on_file: Callable[[str, str | None], None] | None = None,
     corrections: str | Path | None = None,
     document_timeout: float | None = None,
+    scheduler: str | None = None,
 ) -> BuildReport:
     """Ingest files and folders into the database at `db_path`; returns what happened.
 
@@ -118,8 +121,52 @@ def build_paths(
     database, if there is one); a bad one raises CorrectionsError before anything is stored.
     `document_timeout`: seconds one document may take to read and extract before it is
     reported as failed (default: KB_DOCUMENT_TIMEOUT or kb.workers.DEFAULT_TIMEOUT; 0: no limit).
+    `scheduler`: extract on Dask (a scheduler's address, or "local" for a LocalCluster of
+    `workers` processes) instead of this machine's worker processes (kb/cluster.py).
     """
     limit = default_timeout() if document_timeout is None else document_timeout
+    if scheduler:
+        from .cluster import require_dask
+
+        require_dask()  # before anything is written: say what to install
+    with _writing(db_path, corrections) as (db, loaded):
+        return _build(db, paths, loaded, workers, prune, on_file, limit, scheduler)
+
+
+def load_shards(
+    shards: Iterable[str | Path],
+    db_path: str | Path,
+    on_file: Callable[[str, str | None], None] | None = None,
+    corrections: str | Path | None = None,
+) -> BuildReport:
+    """The second half of a build: store the results held in shards (folders of them, or
+    shard files; kb/shards.py) as `kb build` stores what it extracts: unchanged documents
+    skipped, each document in its own savepoint, the same report. Files that could not be
+    extracted, and lines that are not results, are reported as failed by name."""
+    with _writing(db_path, corrections) as (db, loaded):
+        known, report = _begin(db, loaded)
+        files = shard_files(shards)
+        stale = _stale(db, loaded)
+        skip = {k: v for k, v in known.items() if k not in stale}
+        results = (_unchanged(result, skip) for result in read_shards(files))
+        _store_results(db, results, known, set(), report, on_file, count_results(files))
+        _check_corrections(db, loaded, report)
+        finish_build(db)
+        return report
+
+
+def _unchanged(result: Result, known: dict[str, str]) -> Result:
+    """The result with each document whose content hash is stored given as its id, as
+    kb.workers.process_file gives an unchanged one."""
+    path, items, problem = result
+    return path, [item.document.id if isinstance(item, Extraction) and known.get(item.document.id)
+                  == item.document.content_hash else item for item in items], problem
+
+
+@contextmanager
+def _writing(db_path: str | Path, corrections: str | Path | None):
+    """The database open for one build (its lock held: BuildBusy if another holds it) and the
+    corrections that build applies (CorrectionsError, before anything is written, for a bad file)."""
     if corrections is None and default_path(db_path).exists():
         corrections = default_path(db_path)
     if corrections is not None and not Path(corrections).exists():
@@ -128,16 +175,14 @@ def build_paths(
     with build_lock(db_path):  # one build at a time: a second one is told so (BuildBusy), not "database is locked"
         db = open_db(db_path)
         try:
-            return _build(db, paths, loaded, workers, prune, on_file, limit)
+            yield db, loaded
         finally:
             db.close()
 
 
-def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_file, limit: float) -> BuildReport:
-    # Set before the first write, cleared by finish_build: a build that dies in between leaves it.
-    set_build_marker(db, json.dumps({"pid": os.getpid(), "started": _now()}))
-    known = stored_hashes(db)
-    report = BuildReport(corrections=loaded)
+def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_file, limit: float,
+           scheduler: str | None = None) -> BuildReport:
+    known, report = _begin(db, loaded)
 
     def unreadable(folder: str, reason: str) -> None:  # reported, with exit status 1
         report.failed += 1
@@ -146,13 +191,7 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
             on_file(folder, reason)
 
     files = list(iter_files(paths, on_error=unreadable))
-    # A document whose corrections changed since it was stored is extracted again (not skipped).
-    if loaded.items:
-        stale = {doc_id: path for doc_id, path, url, digest in
-                 db.conn.execute("select id, path, url, corrections_hash from documents")
-                 if loaded.digest(doc_id, url) != digest}
-    else:  # no corrections: only documents that had some are stale
-        stale = dict(db.conn.execute("select id, path from documents where corrections_hash is not null"))
+    stale = _stale(db, loaded)
     listed = {str(f) for f in files}
     files += [Path(p) for p in dict.fromkeys(stale.values()) if p not in listed and _exists(p, regular=True) is True]
     # One whose file is gone (moved, deleted) is extracted again from its stored copy, so that the
@@ -161,13 +200,9 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
                              if p not in listed and _exists(p, regular=True) is False]
     worker_known = {k: v for k, v in known.items() if k not in stale}
     seen: set[str] = set()
-    workers = workers or default_workers()
-    if workers > 1 and len(files) > 1:  # worker processes, supervised: a dead one is replaced (kb/workers.py)
-        with Supervisor(files, workers, worker_known, limit, report.warnings) as results:
-            _store_results(db, results, known, seen, report, on_file, len(files))
-    else:
-        _init_worker(worker_known, limit)
-        _store_results(db, map(process_file, files), known, seen, report, on_file, len(files))
+    # The two halves of a build: extraction (here, or on Dask), then storing (what `kb load` does).
+    with extraction(files, worker_known, limit, report.warnings, workers, scheduler) as results:
+        _store_results(db, results, known, seen, report, on_file, len(files))
     if gone:
         copies = (_extract_stored(db, doc_id, report) for doc_id in gone if doc_id not in seen)
         _store_results(db, copies, known, seen, report, on_file, len(gone))
@@ -185,6 +220,45 @@ def _build(db, paths, loaded: Corrections, workers: int | None, prune: bool, on_
     _check_corrections(db, loaded, report)
     finish_build(db)
     return report
+
+
+def _begin(db, loaded: Corrections) -> tuple[dict[str, str], BuildReport]:
+    """Mark the build unfinished (set before the first write, cleared by finish_build: a build
+    that dies in between leaves it); the stored content hashes, and an empty report."""
+    set_build_marker(db, json.dumps({"pid": os.getpid(), "started": _now()}))
+    return stored_hashes(db), BuildReport(corrections=loaded)
+
+
+def _stale(db, loaded: Corrections) -> dict[str, str]:
+    """id -> path of the stored documents whose corrections changed since they were stored: they
+    are extracted (or loaded) again, not skipped as unchanged."""
+    if loaded.items:
+        return {doc_id: path for doc_id, path, url, digest in
+                db.conn.execute("select id, path, url, corrections_hash from documents")
+                if loaded.digest(doc_id, url) != digest}
+    # no corrections: only documents that had some are stale
+    return dict(db.conn.execute("select id, path from documents where corrections_hash is not null"))
+
+
+@contextmanager
+def extraction(files: list[Path], known: dict[str, str], limit: float | None, warnings: list[tuple[str, str]],
+               workers: int | None = None, scheduler: str | None = None) -> Iterator[Iterator[Result]]:
+    """The first half of a build: the results of extracting `files` (kb.workers.process_file's
+    (path, [Extraction or unchanged id], problem)), in their order, from Dask workers
+    (`scheduler`: an address or "local", kb/cluster.py), supervised worker processes
+    (kb/workers.py), or this process. `known`: id -> content hash of documents to skip."""
+    workers = workers or default_workers()
+    if scheduler:
+        from .cluster import dask_results
+
+        with dask_results(files, known, limit, warnings, scheduler, workers if scheduler == "local" else None) as r:
+            yield r
+    elif workers > 1 and len(files) > 1:  # worker processes, supervised: a dead one is replaced
+        with Supervisor(files, workers, known, limit, warnings) as results:
+            yield results
+    else:
+        _init_worker(known, limit)
+        yield map(process_file, files)
 
 
 def _extract_stored(db, doc_id: str, report: BuildReport) -> tuple[str, list, str | None]:

@@ -9,15 +9,10 @@ from pathlib import Path
 
 import click
 
-from .timex_command import timex
 from .add_command import add
-from .workers import DEFAULT_TIMEOUT, TIMEOUT_ENV
-
-DEFAULT_DB = "kb.db"
-db_option = click.option(
-    "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-    help="SQLite database file of the knowledge base.",
-)
+from .cli_shared import (corrections_option, db_option, document_timeout_option, print_report, progress,
+                         quiet_option, scheduler_option, workers_option)
+from .timex_command import timex
 
 
 def _drop_stdout() -> None:
@@ -71,18 +66,14 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @db_option
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes extracting in parallel (default: all cores).")
+@workers_option
+@scheduler_option
 @click.option("--prune", is_flag=True, help="Also remove documents whose source file no longer exists.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
-@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
-              help="Corrections file (default: corrections.yaml next to the database, if present).")
-@click.option("--document-timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-              envvar=TIMEOUT_ENV, show_envvar=True, metavar="SECONDS",
-              help="Seconds one document may take to read and extract; one that takes longer is reported "
-                   "as failed (with its file and id) and the others are stored. 0: no limit.")
-def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool, quiet: bool,
-          corrections_path: str | None, document_timeout: float) -> None:
+@quiet_option
+@corrections_option
+@document_timeout_option
+def build(paths: tuple[str, ...], db_path: str, workers: int | None, scheduler: str | None, prune: bool,
+          quiet: bool, corrections_path: str | None, document_timeout: float) -> None:
     """Ingest articles from files and folders (recursively) into the database.
 
     With no PATHS, ingests the bundled example articles. Reads Markdown or
@@ -94,59 +85,122 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, prune: bool
     second run adds nothing. A file that cannot be read is reported with
     its reason and the rest goes on; the exit status is 1 if any failed.
 
+    A build is `kb extract-batch` and `kb load` in one: extraction in
+    worker processes (or on Dask with --scheduler), storing in this one.
+
     \b
     Examples:
       kb build
       kb build articles/ --db market.db
       kb build articles/ --prune
       kb build articles/ --corrections my-corrections.yaml
+      kb build /shared/articles/ --scheduler tcp://scheduler-host:8786
 
     Corrections (reject, fix or add statements; see the README) are applied
     on every build; a document whose corrections changed is extracted again.
     """
-    import sqlite3
-
-    from .build import EXAMPLES, BuildBusy, build_paths, iter_files
-    from .corrections import CorrectionsError
-    from .workers import WorkersFailed
+    from .build import EXAMPLES, build_paths, iter_files
 
     if not paths:
         paths = (str(EXAMPLES),)
-    total = sum(1 for _ in iter_files(paths))
-    show_progress = not quiet and total >= 50 and sys.stderr.isatty()
-    errors: list[tuple[str, str]] = []
-
-    with click.progressbar(length=total, label="Ingesting", file=sys.stderr,
-                           hidden=not show_progress) as bar:
-        def on_file(path: str, error: str | None) -> None:
-            bar.update(1)
-            if error:
-                errors.append((path, error))
-                if not show_progress:
-                    click.echo(f"error: {path}: {error}", err=True)
-
-        try:
-            report = build_paths(paths, db_path, workers=workers, prune=prune, on_file=on_file,
-                                 corrections=corrections_path, document_timeout=document_timeout)
-        except (CorrectionsError, BuildBusy, WorkersFailed) as e:
-            raise click.ClickException(str(e)) from None
-        except sqlite3.Error as e:
-            raise click.ClickException(_database_problem(db_path, e)) from None
-        except OSError as e:
-            if not _disk_full(e):
-                raise
-            raise click.ClickException(_database_problem(db_path, e)) from None
-    if show_progress:
-        for path, error in errors:
-            click.echo(f"error: {path}: {error}", err=True)
-    for path, error in report.errors:
-        if (path, error) not in errors:
-            click.echo(f"error: {path}: {error}", err=True)
-    for path, warning in report.warnings:
-        click.echo(f"warning: {path}: {warning}", err=True)
-    click.echo(report.summary())
-    if report.failed or report.corrections_failed:
+    with progress(sum(1 for _ in iter_files(paths)), quiet, "Ingesting") as (on_file, shown):
+        report = _storing(db_path, lambda: build_paths(
+            paths, db_path, workers=workers, prune=prune, on_file=on_file, corrections=corrections_path,
+            document_timeout=document_timeout, scheduler=scheduler))
+    if print_report(report, shown):
         sys.exit(1)
+
+
+@cli.command("extract-batch")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the shards in (created if needed; shard-NNNNN.jsonl).")
+@click.option("--shard-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Files per shard.")
+@workers_option
+@scheduler_option
+@quiet_option
+@document_timeout_option
+def extract_batch(paths: tuple[str, ...], out_dir: str, shard_size: int, workers: int | None,
+                  scheduler: str | None, quiet: bool, document_timeout: float) -> None:
+    """Extract statements from files and folders into JSON Lines shards, without a database.
+
+    The first half of `kb build`: the same reading and extraction (worker
+    processes, or Dask with --scheduler), written to shards that `kb load`
+    stores. Run it wherever the articles and the cores are (one folder per
+    machine or job), then load the shards into one database. A file that
+    cannot be read is reported with its reason, and in the shard, so that
+    `kb load` reports it too; the exit status is 1 if any failed.
+
+    Shards hold every document extracted (no database, so nothing is known
+    to be unchanged): `kb load` skips the ones already stored.
+
+    \b
+    Examples:
+      kb extract-batch articles/2024/ --out shards/2024/
+      kb extract-batch /shared/articles/ --out shards/ --scheduler local
+      kb load shards/ --db market.db
+    """
+    from .build import iter_files
+    from .extract_batch import write_batches
+
+    with progress(sum(1 for _ in iter_files(paths)), quiet, "Extracting") as (on_file, shown):
+        report = _storing(out_dir, lambda: write_batches(
+            paths, out_dir, shard_size=shard_size, workers=workers, scheduler=scheduler,
+            document_timeout=document_timeout, on_file=on_file))
+    if print_report(report, shown):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True))
+@db_option
+@quiet_option
+@corrections_option
+def load(shards: tuple[str, ...], db_path: str, quiet: bool, corrections_path: str | None) -> None:
+    """Store the shards written by `kb extract-batch` in the database.
+
+    SHARDS are folders of shards (their *.jsonl files, in name order) or
+    shard files. The second half of `kb build`, with the same results: an
+    unchanged document (same content hash) is skipped, each document is
+    stored whole or not at all, corrections are applied, and files the
+    extraction could not read are reported by name (exit status 1).
+
+    \b
+    Examples:
+      kb load shards/ --db market.db
+      kb load shards/2024/ shards/2025/shard-00003.jsonl
+    """
+    from .build import load_shards
+    from .shards import count_results, shard_files
+
+    with progress(count_results(shard_files(shards)), quiet, "Loading") as (on_file, shown):
+        report = _storing(db_path, lambda: load_shards(shards, db_path, on_file=on_file,
+                                                       corrections=corrections_path))
+    if print_report(report, shown):
+        sys.exit(1)
+
+
+def _storing(db_path: str, run):
+    """run(), with its expected failures as one-line errors naming the database and the fix."""
+    import sqlite3
+
+    from .build import BuildBusy
+    from .cluster import SchedulerProblem
+    from .corrections import CorrectionsError
+    from .extract_batch import ShardsExist
+    from .workers import WorkersFailed
+
+    try:
+        return run()
+    except (CorrectionsError, BuildBusy, WorkersFailed, SchedulerProblem, ShardsExist) as e:
+        raise click.ClickException(str(e)) from None
+    except sqlite3.Error as e:
+        raise click.ClickException(_database_problem(db_path, e)) from None
+    except OSError as e:
+        if not _disk_full(e):
+            raise
+        raise click.ClickException(_database_problem(db_path, e)) from None
 
 
 @cli.command()

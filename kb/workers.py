@@ -96,10 +96,16 @@ class DocumentTimeout(BaseException):
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise DocumentTimeout in the block once `seconds` have passed (a SIGALRM interval timer;
-    a no-op without one, or outside the main thread). A timer set before is restored."""
-    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    """Raise DocumentTimeout in the block once `seconds` have passed: a SIGALRM interval timer in
+    the main thread (a timer set before is restored); elsewhere (a Dask worker's task thread) a
+    timer thread that raises it asynchronously in this thread, which Python code notices at
+    its next instruction (code stuck in C notices it when it returns). A no-op without either."""
+    if not seconds:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        with _thread_time_limit(seconds):
+            yield
         return
 
     def on_alarm(signum, frame):
@@ -115,6 +121,32 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
         if outer:  # someone else's timer (a test runner's, say): give it what is left
             signal.setitimer(signal.ITIMER_REAL, max(0.001, outer - (time.monotonic() - started)))
+
+
+@contextmanager
+def _thread_time_limit(seconds: float):
+    raise_in = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    target = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"done": False, "fired": False}
+
+    def fire() -> None:
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                raise_in(target, ctypes.py_object(DocumentTimeout))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+            timer.cancel()
+            if state["fired"]:  # raised here already, or still pending: never let it out of the block
+                raise_in(target, None)
 
 
 # ------------------------------------------------------------------ in the worker
@@ -186,8 +218,9 @@ def _test_fault(path: Path, document: str) -> None:
         return
     if kind == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
-    elif kind == "sleep":
-        time.sleep(3600)
+    elif kind == "sleep":  # short sleeps: Python code, which either kind of timer interrupts
+        for _ in range(36000):
+            time.sleep(0.1)
     elif kind == "hang" and hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(3600)

@@ -1,0 +1,70 @@
+"""What the `kb` commands share: options declared once, build progress, and the report printer."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from .workers import DEFAULT_TIMEOUT, TIMEOUT_ENV
+
+DEFAULT_DB = "kb.db"
+
+db_option = click.option(
+    "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+    help="SQLite database file of the knowledge base.",
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+corrections_option = click.option(
+    "--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
+    help="Corrections file (default: corrections.yaml next to the database, if present).",
+)
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Processes extracting in parallel (default: all cores; with --scheduler "
+                                   "local, the Dask workers).")
+document_timeout_option = click.option(
+    "--document-timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+    envvar=TIMEOUT_ENV, show_envvar=True, metavar="SECONDS",
+    help="Seconds one document may take to read and extract; one that takes longer is reported "
+         "as failed (with its file and id) and the others are stored. 0: no limit.",
+)
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS", default=None,
+    help="Extract on Dask: a scheduler's address (tcp://HOST:8786; every worker must see the same "
+         "paths) or 'local' for a LocalCluster on this machine. Needs pip install 'market-entry-kb[dask]'.",
+)
+
+
+@contextmanager
+def progress(total: int, quiet: bool, label: str) -> Iterator[tuple[Callable[[str, str | None], None], list]]:
+    """A progress bar on a terminal (for 50 items or more, unless quiet) and the `on_file`
+    callback that moves it and prints each error (after the bar, when there is one); yields
+    (on_file, the (path, error) pairs printed)."""
+    show = not quiet and total >= 50 and sys.stderr.isatty()
+    errors: list[tuple[str, str]] = []
+    with click.progressbar(length=total, label=label, file=sys.stderr, hidden=not show) as bar:
+        def on_file(path: str, error: str | None) -> None:
+            bar.update(1)
+            if error:
+                errors.append((path, error))
+                if not show:
+                    click.echo(f"error: {path}: {error}", err=True)
+
+        yield on_file, errors
+    if show:
+        for path, error in errors:
+            click.echo(f"error: {path}: {error}", err=True)
+
+
+def print_report(report, shown: list[tuple[str, str]] = (), name: Callable[[str], str] = str,
+                 err: bool = False) -> bool:
+    """Print a build's errors not shown yet, its warnings and its summary (kb.build.BuildReport);
+    `name(path)` says how to name a file. True when something failed (exit status 1)."""
+    for path, error in report.errors:
+        if (path, error) not in shown:
+            click.echo(f"error: {name(path)}: {error}", err=True)
+    for path, warning in report.warnings:
+        click.echo(f"warning: {name(path)}: {warning}", err=True)
+    click.echo(report.summary(), err=err)
+    return bool(report.failed or report.corrections_failed)

@@ -1,0 +1,84 @@
+"""`kb extract-batch`: the first half of a build, extraction into shards with no database."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+
+from ingest.records import Extraction
+
+from .build import extraction, iter_files
+from .shards import SUFFIX, shard_name, write_shard
+from .workers import Result, default_timeout
+
+
+@dataclass
+class ExtractReport:
+    """What one `kb extract-batch` did, for the summary line and the exit status."""
+
+    out: str
+    files: int = 0
+    failed: int = 0
+    shards: int = 0
+    documents: int = 0
+    statements: int = 0
+    events: int = 0
+    corrections_failed: int = 0  # none: corrections are applied when the shards are loaded
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"files: {self.files - self.failed} extracted, {self.failed} failed, into {self.shards} shards in {self.out}\n"
+                f"extracted: {self.documents} documents, {self.statements} statements, {self.events} events")
+
+
+class ShardsExist(FileExistsError):
+    """The output folder already holds shards (a load would mix two runs)."""
+
+
+def write_batches(paths: Iterable[str | Path], out_dir: str | Path, shard_size: int = 1000,
+                  workers: int | None = None, scheduler: str | None = None,
+                  document_timeout: float | None = None,
+                  on_file: Callable[[str, str | None], None] | None = None) -> ExtractReport:
+    """Extract every supported file under `paths` (as `kb build` does, with no document known
+    to be unchanged) into shards of `shard_size` files in `out_dir`, which must hold none yet."""
+    out = Path(out_dir)
+    if out.is_dir() and any(p.suffix == SUFFIX for p in out.iterdir()):
+        raise ShardsExist(f"{out}: already holds shards; write to an empty folder (or remove them), so that "
+                          "kb load does not mix two runs")
+    out.mkdir(parents=True, exist_ok=True)
+    if scheduler:
+        from .cluster import require_dask
+
+        require_dask()
+    report = ExtractReport(out=str(out))
+    unreadable: list[Result] = []
+    files = list(iter_files(paths, on_error=lambda folder, reason: unreadable.append((folder, [], reason))))
+    limit = default_timeout() if document_timeout is None else document_timeout
+    with extraction(files, {}, limit, report.warnings, workers, scheduler) as results:
+        counted = _counted(chain(unreadable, results), report, on_file)
+        while True:
+            chunk = list(islice(counted, shard_size))
+            if not chunk:
+                break
+            write_shard(chunk, out / shard_name(report.shards))
+            report.shards += 1
+    return report
+
+
+def _counted(results: Iterable[Result], report: ExtractReport, on_file) -> Iterator[Result]:
+    for result in results:
+        path, items, problem = result
+        report.files += 1
+        if problem:
+            report.failed += 1
+            report.errors.append((path, problem))
+        for item in items:
+            if isinstance(item, Extraction):
+                report.documents += 1
+                report.statements += len(item.statements)
+                report.events += len(item.events)
+        if on_file:
+            on_file(path, problem)
+        yield result
