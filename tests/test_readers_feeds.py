@@ -1,4 +1,6 @@
 """RSS 2.0 and Atom files: one document per entry with text."""
+import html
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,40 @@ def test_unreadable_entry_date_is_kept_raw(tmp_path):
     doc = read_path(f)[0]
     assert doc.published is None
     assert doc.meta["published_raw"] == "next Tuesday-ish"
+
+
+def _feed_with_a_deep_entry(depth: int) -> str:
+    deep = html.escape("<p>Opening words of the deep entry.</p>" + "<div>" * depth
+                       + "Marlow Ferries will start a route to Iceland in May.<script>alert(1)</script>"
+                       + "</div>" * depth + "<p>Closing words &amp; thanks.</p>")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Quay Bulletin</title>
+<item><title>Shallow</title><link>https://quay.example/a</link>
+<description>Orla Bikes opened a store in Malta on Friday.</description></item>
+<item><title>Deep</title><link>https://quay.example/b</link><description>{deep}</description></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize("depth", [100, 300, 5000])
+def test_an_entry_nested_deeper_than_libxml2_parses_is_read_whole(tmp_path, depth):
+    """Issue 14, finding 8: past 255 nested elements lxml stopped and the entry came back empty,
+    so it was dropped without a word; now its text is read tag by tag, scripts still left out."""
+    path = tmp_path / "deep.rss"
+    path.write_text(_feed_with_a_deep_entry(depth), encoding="utf-8")
+    docs = by_title(read_path(path))
+    assert set(docs) == {"Shallow", "Deep"}
+    assert docs["Deep"].text == ("Opening words of the deep entry.\n\n"
+                                 "Marlow Ferries will start a route to Iceland in May.\n\n"
+                                 "Closing words & thanks.")
+
+
+def test_a_deep_entry_is_stored_by_kb_build(tmp_path):
+    from kb.build import build_paths
+
+    (tmp_path / "deep.rss").write_text(_feed_with_a_deep_entry(1000), encoding="utf-8")
+    report = build_paths([tmp_path / "deep.rss"], tmp_path / "kb.db", workers=1)
+    assert (report.new, report.failed) == (2, 0)
+    conn = sqlite3.connect(tmp_path / "kb.db")
+    texts = dict(conn.execute("select title, text from documents"))
+    conn.close()
+    assert "route to Iceland" in texts["Deep"]

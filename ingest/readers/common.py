@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import importlib
 import re
 from typing import Any
@@ -83,52 +84,108 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 def html_to_text(fragment: str) -> str:
     """HTML (a fragment or a page) to plain text: one paragraph per block, blank lines between.
 
-    `<br>` becomes a line break inside a paragraph; scripts and styles are dropped.
+    `<br>` becomes a line break inside a paragraph; scripts and styles are dropped. HTML nested
+    deeper than libxml2 parses (255 elements: it would stop there and lose the rest, an RSS
+    entry's whole text) is read tag by tag instead, into the same paragraphs.
     """
     if not fragment or not fragment.strip():
         return ""
     if "<" not in fragment:
         return normalize_paragraphs(fragment)
+    parser = lxml_html.HTMLParser()
     try:
-        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
         return normalize_paragraphs(fragment)
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        return _flat_html_to_text(fragment)
     for bad in list(root.iter(*_DROP_TAGS)):
         if bad.getparent() is not None:
             bad.drop_tree()
+    out = _Paragraphs()
 
-    blocks: list[str] = []
-    current: list[str] = []
+    def walk(el) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        out.open(tag)
+        if tag == "br":
+            out.line_break()
+        elif tag and el.text:
+            out.add(el.text)
+        for child in el:
+            walk(child)
+        out.close(tag)
+        if el.tail:
+            out.add(el.tail)
 
-    def flush() -> None:
-        text = "".join(current)
-        current.clear()
+    walk(root)
+    return out.text()
+
+
+class _Paragraphs:
+    """Plain text collected from HTML: blocks start and end paragraphs, table cells end in a space."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.current.append(text.replace("\n", " "))
+
+    def line_break(self) -> None:
+        self.current.append("\n")
+
+    def open(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.flush()
+
+    def close(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.flush()
+        elif tag in ("td", "th"):
+            self.current.append(" ")
+
+    def flush(self) -> None:
+        text = "".join(self.current)
+        self.current.clear()
         lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
         joined = "\n".join(line for line in lines if line)
         if joined:
-            blocks.append(joined)
+            self.blocks.append(joined)
 
-    def walk(el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        block = tag.lower() in _BLOCK_TAGS
-        if block:
-            flush()
-        if tag.lower() == "br":
-            current.append("\n")
-        elif isinstance(el.tag, str) and el.text:
-            current.append(el.text.replace("\n", " "))
-        for child in el:
-            walk(child)
-        if block:
-            flush()
-        elif tag.lower() in ("td", "th"):
-            current.append(" ")
-        if el.tail:
-            current.append(el.tail.replace("\n", " "))
+    def text(self) -> str:
+        self.flush()
+        return "\n\n".join(self.blocks)
 
-    walk(root)
-    flush()
-    return "\n\n".join(blocks)
+
+# A tag, stopping at the next '<' (so a '<' never closed costs no scan to the end: linear time).
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)?[^<>]*>")
+
+
+def _flat_html_to_text(fragment: str) -> str:
+    """html_to_text without a tree, for HTML nested too deep to parse: tags read in order, the
+    text of dropped elements (scripts, styles...) left out, entities decoded."""
+    out = _Paragraphs()
+    skipping: str | None = None
+    position = 0
+    for m in _TAG.finditer(fragment):
+        if skipping is None and m.start() > position:
+            out.add(html.unescape(fragment[position:m.start()]))
+        position = m.end()
+        closing, tag = m.group(1), (m.group(2) or "").lower()
+        if skipping is not None:
+            if closing and tag == skipping:
+                skipping = None
+        elif tag in _DROP_TAGS and not closing and not m.group(0).endswith("/>"):
+            skipping = tag
+        elif tag == "br":
+            out.line_break()
+        elif closing:
+            out.close(tag)
+        else:
+            out.open(tag)
+    if skipping is None:
+        out.add(html.unescape(fragment[position:]))
+    return out.text()
 
 
 def normalize_paragraphs(text: str) -> str:
