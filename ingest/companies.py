@@ -108,10 +108,11 @@ class CompanyIndex:
     corporate: set[str] = field(default_factory=set)  # companies named with a legal form, ticker or on the known list
     legal_forms: dict[str, set[str]] = field(default_factory=dict)  # company -> legal forms it is written with
 
-    def add(self, surface: str, offset: int, corporate: bool = False) -> str | None:
-        """Register a company written as `surface`; returns its canonical name."""
+    def add(self, surface: str, offset: int, corporate: bool = False, legal_form: bool = False) -> str | None:
+        """Register a company written as `surface` (`legal_form`: written with one, so a leading title
+        is part of the name); returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
-        surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1])  # the part after a sentence end
+        surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1], legal_form)  # the part after a sentence end
         surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Paris-based Alsthom"
         if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
@@ -191,7 +192,8 @@ class CompanyIndex:
             surface = m.group(1)
             if pattern is BRACKETED and re.fullmatch(r"[A-Z0-9.]{1,10}", surface):
                 continue  # a ticker
-            name = index.add(_trim_leading(surface), m.start(1), corporate=True)
+            titled = pattern is SUFFIX_NAME
+            name = index.add(_trim_leading(surface, titled), m.start(1), corporate=True, legal_form=titled)
             form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
             if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
                 index.legal_forms.setdefault(name, set()).add(form.group(1))
@@ -397,9 +399,11 @@ def _place_and_business_words(name: str) -> bool:
     return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in ("makers", "firms", "companies") for w in rest)
 
 
-def _trim_leading(surface: str) -> str:
+def _trim_leading(surface: str, legal_form: bool = False) -> str:
+    """A name without the lowercase, function and role words that open it; a title stays when the name
+    carries a legal form ("Mr Price Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
     words = surface.split()
-    titled = re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None  # "Mr Price Holdings" is a name
+    titled = legal_form or re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))
                               or words[0].islower() or words[0].isdigit() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
         words = words[1:]

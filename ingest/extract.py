@@ -187,6 +187,10 @@ class Candidate:
         text, cues, sentence = self.ctx.doc.text, self.cues, self.sentence
         timexes = self.ctx.timexes_between(sentence.start, sentence.end)
         picked = _markets_for(self.action, self.frame, cues.markets, self.scope_end, text, timexes)
+        antecedent = _where_antecedent(self.frame or self.action, cues.markets, sentence, text)
+        if antecedent and not any(m.start < _clause_end(text, self.action.end, sentence.end) for m in picked
+                                  if m.start >= self.action.end):
+            picked = antecedent  # "such as Peru, where it has opened its first branch, and Chile": Peru
         if not picked and cues.previous and COORDINATED_PREDICATE.fullmatch(
                 _without_dates(text, cues.previous[1], self.action.start, timexes)):
             picked = cues.previous[0]
@@ -206,6 +210,9 @@ class Candidate:
     def subjects(self) -> list[tuple[str, str]]:
         """The companies whose entry this is, with the rule that found each (see _subjects)."""
         text, speaker, start = self.ctx.doc.text, self.speaker, (self.frame or self.action).start
+        owner = self.owner
+        if owner:
+            return [(owner, "owner of the move")]
         possessive = re.match(r"(?:its|their)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
         subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
@@ -214,6 +221,17 @@ class Candidate:
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
         return subjects
+
+    @cached_property
+    def owner(self) -> str | None:
+        """The company named as the owner of a nominal move ("Brightmart's planned entry into"): the
+        move's subject, whatever stands before it."""
+        text, a = self.ctx.doc.text, self.action
+        for m in self.ctx.companies.mentions_between(a.start, a.end):
+            if m.start == a.start and m.company and re.match(r"['’]s?\s", text[m.end:m.end + 3]) \
+                    and not _is_person(m.company, self.ctx):
+                return m.company
+        return None
 
     def text_of(self, a: Action | None) -> str:
         return self.ctx.doc.text[a.start:a.end] if a else ""
@@ -304,8 +322,9 @@ def _executive_subject(c: Candidate) -> bool:
 
 
 def _plural_subject(c: Candidate) -> bool:
-    """"invite more grain brokers to set up shop here": their move, not a company's."""
-    return PLURAL_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, c.action.start - 60), c.action.start) is not None
+    """"invite more grain brokers to set up shop here": their move, not a company's (unless the move
+    names its owner: "analysts believe Brightmart's entry into Peru...")."""
+    return c.owner is None and PLURAL_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, c.action.start - 60), c.action.start) is not None
 
 
 # Stage two, in order: the first filter that holds drops the candidate (its name goes to the trace).
@@ -515,6 +534,33 @@ def _listed_markets(action: Action, markets: list[MarketMention], sentence: Sent
             break
         out.append(mm)
     return out
+
+
+WHERE_CLAUSE = re.compile(r"\s*,?\s*\(?\s*where\s+[^,;()]{0,60}$")
+MARKET_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?")
+
+
+def _where_antecedent(start_at: Action, markets: list[MarketMention], sentence: Sentence,
+                      text: str) -> list[MarketMention]:
+    """The markets a "where" clause opening before the predicate refers to ("Peru and Chile, where it
+    opened stores in 2019"): the place is the one named right before "where"."""
+    where = WHERE_CLAUSE.search(text, sentence.start, start_at.start)
+    if not where:
+        return []
+    out: list[MarketMention] = []
+    end = where.start()
+    for m in reversed([m for m in markets if m.end <= end and not m.adjective]):
+        if not (re.fullmatch(r"\s*", text[m.end:end]) if not out else MARKET_LIST_GAP.fullmatch(text, m.end, end)):
+            break
+        out.append(m)
+        end = m.start
+    return out[::-1]
+
+
+def _clause_end(text: str, start: int, limit: int) -> int:
+    """Where the clause running from `start` ends: the next comma, semicolon, bracket or the limit."""
+    m = re.compile(r"[,;()]").search(text, start, limit)
+    return m.start() if m else limit
 
 
 def _fronted_market(sentence: Sentence, markets: list[MarketMention], action: Action, text: str) -> list[MarketMention]:
@@ -933,7 +979,7 @@ def _sentence_subject(sentence: Sentence, companies: CompanyIndex, text: str) ->
             return None  # an institution is the subject
         before = text[sentence.start:m.start]
         if before.strip() and NOT_SUBJECT_BEFORE.search(before) and not re.fullmatch(
-                r"\W*(?:[A-Z][\w-]*\s+){0,4}", before):
+                r"\W*(?:[A-Z][\w-]*\s+){0,4}|\W*[A-Z][^,;:]{0,40},\s+", before):  # "Earlier this year, Kestrel"
             continue
         return m.company
     return None

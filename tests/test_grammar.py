@@ -446,3 +446,31 @@ def test_a_company_named_for_a_market_is_at_home_there():
     assert found("Kestrel Systems (U.K.) Ltd hopes to move into the British office software market soon.") == set()
     assert found("Kestrel Belgian Airways said it began flights between Brussels and Toronto today.") \
         == {("Kestrel Belgian Airways", "CA", "entered")}
+
+
+# --- owners, "where" clauses, titled names, fronted phrases ---------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Analysts say Brightmart's planned entry into Peru will shake up the market.", ("Brightmart", "PE", "plans")),
+    ("Investors believe Lumo's eventual entry into Chile cannot be ruled out.", ("Lumo", "CL", "considering")),
+    ("The news of Zentro's exit from the Kenyan payments market worried its staff.", ("Zentro", "KE", "withdrawn")),
+])
+def test_the_owner_of_a_nominal_move_is_its_subject(text, expected):
+    assert expected in found(text)
+
+
+def test_a_where_clause_refers_to_the_market_named_before_it():
+    text = ("Kestrel Bank will focus on bigger economies in the region, such as Peru, where it has opened "
+            "its first branch, and Chile.")
+    assert found(text) == {("Kestrel Bank", "PE", "entered")}
+
+
+def test_a_company_named_with_a_title_and_a_legal_form_keeps_the_title():
+    index = CompanyIndex.build("Last spring, Mr Thrift Holdings (MTH) said it would close its shops in Ghana.")
+    assert "Mr Thrift" in index.companies
+
+
+def test_a_fronted_phrase_does_not_hide_the_sentence_subject():
+    text = ("Orion Foods said it would expand in Kenya. Earlier this year, Lumo Holdings said it will close its "
+            "stores in Ghana. This comes a year after it shut its operations in Zambia.")
+    assert ("Lumo", "ZM", "withdrawn") in found(text)
