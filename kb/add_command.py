@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from .cli_shared import db_option, print_report, storing
 from .fetch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT, MissingPackage, fetch_all
 
 
 @click.command()
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
-@click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False),
-              help="SQLite database file of the knowledge base.")
+@db_option
 @click.option("--sources", "sources", default=None, type=click.Path(file_okay=False),
               help="Folder to save fetched pages in (default: sources/ next to the database).")
 @click.option("--timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
@@ -30,7 +30,7 @@ def add(urls: tuple[str, ...], db_path: str, sources: str | None, timeout: float
     replaces its earlier copy. The saved files are then ingested exactly
     as `kb build` would. A URL that fails (timeout, HTTP error, wrong
     type, too large) is reported with its reason and the others go on;
-    the exit status is 1 if any URL or file failed.
+    the exit status is 1 if any URL, file or correction failed.
 
     \b
     Examples:
@@ -60,14 +60,14 @@ def add(urls: tuple[str, ...], db_path: str, sources: str | None, timeout: float
     if saved and not fetch_only:
         from .build import BuildBusy, build_paths  # imported here: building pulls in the whole extraction pipeline
 
-        try:
-            report = build_paths(saved, db_path, workers=1)
-        except BuildBusy as e:  # the pages are saved: a later `kb build` of the folder stores them
-            raise click.ClickException(f"{e} (the fetched pages are saved in {folder})") from None
-        for path, error in report.errors:
-            where = f"{url_of[path]} (saved as {path})" if path in url_of else path
-            click.echo(f"error: {where}: {error}", err=True)
-        click.echo(report.summary())
-        failed += report.failed
+        def ingest():
+            try:
+                return build_paths(saved, db_path, workers=1)
+            except BuildBusy as e:  # the pages are saved: a later `kb build` of the folder stores them
+                raise BuildBusy(f"{e} (the fetched pages are saved in {folder})") from None
+
+        report = storing(db_path, ingest)
+        if print_report(report, name=lambda path: f"{url_of[path]} (saved as {path})" if path in url_of else path):
+            failed += 1
     if failed:
         sys.exit(1)

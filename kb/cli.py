@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from .add_command import add
-from .cli_shared import (corrections_option, db_option, document_timeout_option, print_report, progress,
-                         quiet_option, scheduler_option, workers_option)
+from .cli_shared import (corrections_option, database_problem, db_option, document_timeout_option, print_report,
+                         progress, quiet_option, scheduler_option, storing, workers_option)
 from .timex_command import timex
 
 
@@ -104,7 +104,7 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, scheduler: 
     if not paths:
         paths = (str(EXAMPLES),)
     with progress(sum(1 for _ in iter_files(paths)), quiet, "Ingesting") as (on_file, shown):
-        report = _storing(db_path, lambda: build_paths(
+        report = storing(db_path, lambda: build_paths(
             paths, db_path, workers=workers, prune=prune, on_file=on_file, corrections=corrections_path,
             document_timeout=document_timeout, scheduler=scheduler))
     if print_report(report, shown):
@@ -145,7 +145,7 @@ def extract_batch(paths: tuple[str, ...], out_dir: str, shard_size: int, workers
     from .extract_batch import write_batches
 
     with progress(sum(1 for _ in iter_files(paths)), quiet, "Extracting") as (on_file, shown):
-        report = _storing(out_dir, lambda: write_batches(
+        report = storing(out_dir, lambda: write_batches(
             paths, out_dir, shard_size=shard_size, workers=workers, scheduler=scheduler,
             document_timeout=document_timeout, on_file=on_file))
     if print_report(report, shown):
@@ -175,32 +175,10 @@ def load(shards: tuple[str, ...], db_path: str, quiet: bool, corrections_path: s
     from .shards import count_results, shard_files
 
     with progress(count_results(shard_files(shards)), quiet, "Loading") as (on_file, shown):
-        report = _storing(db_path, lambda: load_shards(shards, db_path, on_file=on_file,
+        report = storing(db_path, lambda: load_shards(shards, db_path, on_file=on_file,
                                                        corrections=corrections_path))
     if print_report(report, shown):
         sys.exit(1)
-
-
-def _storing(db_path: str, run):
-    """run(), with its expected failures as one-line errors naming the database and the fix."""
-    import sqlite3
-
-    from .build import BuildBusy
-    from .cluster import SchedulerProblem
-    from .corrections import CorrectionsError
-    from .extract_batch import ShardsExist
-    from .workers import WorkersFailed
-
-    try:
-        return run()
-    except (CorrectionsError, BuildBusy, WorkersFailed, SchedulerProblem, ShardsExist) as e:
-        raise click.ClickException(str(e)) from None
-    except sqlite3.Error as e:
-        raise click.ClickException(_database_problem(db_path, e)) from None
-    except OSError as e:
-        if not _disk_full(e):
-            raise
-        raise click.ClickException(_database_problem(db_path, e)) from None
 
 
 @cli.command()
@@ -234,8 +212,7 @@ def serve(db_path: str, port: int, host: str, open_browser: bool, immutable: boo
         raise click.ClickException(problem)
     if not Path(db_path).exists():
         click.echo(f"{db_path} does not exist yet: building it from the examples in {EXAMPLES}", err=True)
-        report = build_paths([EXAMPLES], db_path)
-        click.echo(report.summary(), err=True)
+        print_report(build_paths([EXAMPLES], db_path), err=True)
     try:  # a build killed before its end left stale search, claims, counts: finish it first
         note = ensure_finished(db_path, while_building="refuse" if immutable else "allow")
     except (BuildBusy, BuildUnfinished) as e:
@@ -296,13 +273,6 @@ def extract(file: str, explain: bool) -> None:
     click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, ensure_ascii=False))
 
 
-EXPORT_FIELDS = [
-    "document", "document_id", "id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
-    "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence", "claim_id",
-    "corrected", "corrections",
-]
-
-
 @cli.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
@@ -328,7 +298,7 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
       kb export --format csv -o statements.csv
     """
     from .build import BuildBusy, BuildUnfinished, ensure_finished
-    from .export import export_rows
+    from .export import EXPORT_FIELDS, export_rows
 
     if not Path(db_path).exists():
         raise click.BadParameter(f"{db_path} does not exist; run `kb build --db {db_path}` first",
@@ -352,30 +322,8 @@ def export(db_path: str, fmt: str, output, corrections: str) -> None:
             for row in rows:
                 writer.writerow(row)
     except sqlite3.Error as e:
-        raise click.ClickException(_database_problem(db_path, e)) from None
+        raise click.ClickException(database_problem(db_path, e)) from None
     output.flush()  # here, so that a closed pipe (`kb export | head`) is met inside the command
-
-
-def _database_problem(db_path: str, e: Exception) -> str:
-    """One line for an SQLite error on the database file, naming it and what to do."""
-    text = str(e)
-    if _disk_full(e):
-        return (f"{db_path}: the disk is full ({text}); free some space, then run `kb build --db {db_path}` "
-                "again: what was stored is kept and that build finishes it")
-    if "locked" in text or "busy" in text:
-        return f"{db_path}: the database is locked by another program writing to it; try again when it is done"
-    if "not a database" in text or "malformed" in text:
-        return f"{db_path}: not a readable SQLite database ({text}); move it aside and run `kb build --db {db_path}`"
-    return f"{db_path}: database error: {text}"
-
-
-def _disk_full(e: BaseException) -> bool:
-    import errno
-    import sqlite3
-
-    if isinstance(e, OSError):
-        return e.errno == errno.ENOSPC
-    return getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(e)
 
 
 cli.add_command(timex)

@@ -68,3 +68,47 @@ def print_report(report, shown: list[tuple[str, str]] = (), name: Callable[[str]
         click.echo(f"warning: {name(path)}: {warning}", err=True)
     click.echo(report.summary(), err=err)
     return bool(report.failed or report.corrections_failed)
+
+
+def storing(db_path: str, run):
+    """run(), with its expected failures as one-line errors naming the database and the fix."""
+    import sqlite3
+
+    from .build import BuildBusy
+    from .cluster import SchedulerProblem
+    from .corrections import CorrectionsError
+    from .extract_batch import ShardsExist
+    from .workers import WorkersFailed
+
+    try:
+        return run()
+    except (CorrectionsError, BuildBusy, WorkersFailed, SchedulerProblem, ShardsExist) as e:
+        raise click.ClickException(str(e)) from None
+    except sqlite3.Error as e:
+        raise click.ClickException(database_problem(db_path, e)) from None
+    except OSError as e:
+        if not _disk_full(e):
+            raise
+        raise click.ClickException(database_problem(db_path, e)) from None
+
+
+def database_problem(db_path: str, e: Exception) -> str:
+    """One line for an SQLite error on the database file, naming it and what to do."""
+    text = str(e)
+    if _disk_full(e):
+        return (f"{db_path}: the disk is full ({text}); free some space, then run `kb build --db {db_path}` "
+                "again: what was stored is kept and that build finishes it")
+    if "locked" in text or "busy" in text:
+        return f"{db_path}: the database is locked by another program writing to it; try again when it is done"
+    if "not a database" in text or "malformed" in text:
+        return f"{db_path}: not a readable SQLite database ({text}); move it aside and run `kb build --db {db_path}`"
+    return f"{db_path}: database error: {text}"
+
+
+def _disk_full(e: BaseException) -> bool:
+    import errno
+    import sqlite3
+
+    if isinstance(e, OSError):
+        return e.errno == errno.ENOSPC
+    return getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(e)

@@ -65,7 +65,10 @@ def connect(scheduler: str, workers: int | None = None):
 
         from .build import default_workers
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # a dead worker's batch: once more
+        # A dead worker's batch is run once more; one batch per worker thread at a time, so a
+        # worker's death counts against the batch it was on only.
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                              "distributed.scheduler.worker-saturation": 1.0}):
             cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                                processes=True, dashboard_address=None,
                                                silence_logs=logging.CRITICAL)

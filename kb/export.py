@@ -6,15 +6,20 @@ from pathlib import Path
 
 from .schema import open_readonly
 
-EXPORT_SQL = """
-select documents.name as document, statements.document_id, statements.id,
-  statements.company, statements.market, statements.stance,
-  statements.speaker, statements.speaker_role, statements.speaker_type,
-  statements.said_on, statements.target, statements.target_qualifier,
-  statements.quote, statements.quote_start, statements.quote_end, statements.confidence,
-  statements.claim_id, statements.corrected, statements.corrections
+# (field, SQL expression) of each exported column, in order: the one list of them.
+EXPORT_COLUMNS = [
+    ("document", "documents.name"),
+    *((name, f"statements.{name}") for name in (
+        "document_id", "id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
+        "said_on", "target", "target_qualifier", "quote", "quote_start", "quote_end", "confidence",
+        "claim_id", "corrected", "corrections")),
+]
+EXPORT_FIELDS = [name for name, _ in EXPORT_COLUMNS]
+
+EXPORT_SQL = f"""
+select {", ".join(expr if expr.endswith(f".{name}") else f"{expr} as {name}" for name, expr in EXPORT_COLUMNS)}
 from statements join documents on documents.id = statements.document_id
-{where}
+{{where}}
 order by statements.said_on_start, statements.document_id, statements.quote_start, statements.market
 """
 

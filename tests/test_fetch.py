@@ -243,3 +243,26 @@ def test_add_names_the_url_when_a_saved_page_cannot_be_read(server, tmp_path):
     assert result.exit_code == 1
     assert f"error: {server}/sitemap (saved as " in result.output
     assert "no article text found in the page" in result.output
+
+
+def test_add_reports_warnings_and_failed_corrections_as_build_does(server, tmp_path):
+    """kb add ingests as kb build does, and says what kb build says: a correction naming an
+    unknown document is a warning, an added statement whose quote is not in the page an
+    error (exit status 1), both under the page's URL."""
+    db = tmp_path / "kb.db"
+    (tmp_path / "corrections.yaml").write_text(f"""
+- url: https://example.com/an-article-never-fetched
+  statement: {{company: Nobody Ltd, market: DE, stance: plans}}
+  reject: true
+- url: {server}/press
+  add: {{company: Kestrel Foods, market: SE, stance: plans, quote: "A sentence the page never had."}}
+""", encoding="utf-8")
+    result = CliRunner().invoke(_cli(), ["add", f"{server}/press", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("warning: ") and "unknown url 'https://example.com/an-article-never-fetched'" in line
+               for line in lines), result.output
+    assert any(line.startswith(f"error: {server}/press (saved as ") and "quote not found" in line
+               for line in lines), result.output
+    assert "documents: 1 new, 0 changed, 0 unchanged, 0 failed" in result.output
+    assert f"corrections: 2 in {tmp_path / 'corrections.yaml'}, 1 failed" in result.output
