@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -36,8 +37,8 @@ select said_on, company, market, market_name, stance, speaker, quote, document_t
 from timeline
 where (:company = '' or company = :company collate nocase) and (:market = '' or market = :market)
 order by date, company, market, statement_id
-limit 2000
 """
+PAGE = QUERIES["company_timeline"]["page_size"]
 
 
 def latest_ids(conn, company: str) -> list[tuple]:
@@ -58,7 +59,17 @@ def reference_latest(conn, company: str) -> list[tuple]:
 
 
 def timeline(conn, sql: str, company: str, market: str) -> list[tuple]:
-    return conn.execute(sql, {"company": company, "market": market}).fetchall()
+    """Every row of the timeline; for the canned query, page after page until one is short."""
+    if ":page" not in sql:
+        return conn.execute(sql, {"company": company, "market": market}).fetchall()
+    rows: list[tuple] = []
+    for page in range(1, 1000):
+        got = conn.execute(sql, {"company": company, "market": market, "page": str(page)}).fetchall()
+        assert len(got) <= PAGE
+        rows += got
+        if len(got) < PAGE:
+            return rows
+    raise AssertionError("no last page")
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +171,57 @@ def test_canned_queries_through_datasette(examples_db):
 def test_the_canned_queries_read_indexes_in_order(awkward_db):
     """No full sort of the statements: SQLite walks the indexes kb/schema.py declares."""
     conn = sqlite3.connect(awkward_db)
-    for name, params in [("latest_stance", {"company": ""}), ("company_timeline", {"company": "", "market": ""})]:
+    for name, params in [("latest_stance", {"company": ""}), ("company_timeline", {"company": "", "market": "", "page": ""})]:
         plan = " | ".join(r[-1] for r in conn.execute("explain query plan " + QUERIES[name]["sql"], params))
         assert "SCAN s " not in plan.replace("SCAN s USING INDEX", ""), plan
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.fixture(scope="module")
+def busy_db(tmp_path_factory) -> Path:
+    """One company with 250 statements on 20 days (ties at every page boundary), another with 30."""
+    db_path = tmp_path_factory.mktemp("busy") / "kb.db"
+    db = open_db(db_path)
+    cols = list(TABLES["statements"]["columns"])
+    rows = []
+    for i in range(280):
+        company, day = ("Acme", f"2024-01-{1 + i % 20:02d}") if i < 250 else ("Zeta Motors", f"2023-06-{1 + i % 7:02d}")
+        row = dict.fromkeys(cols)
+        row.update(id=f"s{i:03d}", document_id="d1", company=company, market=["IN", "BR"][i % 2], stance="plans",
+                   said_on=day, said_on_start=day, quote=f"quote {i}", quote_start=0, quote_end=5, corrected=0)
+        rows.append(tuple(row[c] for c in cols))
+    with db.conn:
+        db.conn.execute("insert into documents (id, path, name, text, statements, events) values ('d1', '/d1.md', 'd1.md', 'x', 0, 0)")
+        db.conn.executemany("insert into companies (name, aliases) values (?, '[]')", [("Acme",), ("Zeta Motors",)])
+        db.conn.executemany(f"insert into statements ({', '.join(cols)}) values ({', '.join('?' * len(cols))})", rows)
+    db.close()
+    return db_path
+
+
+@pytest.mark.parametrize("company", ["acme", ""])
+def test_company_timeline_pages_cover_every_row_once_in_order(busy_db, company):
+    conn = sqlite3.connect(busy_db)
+    sql = QUERIES["company_timeline"]["sql"]
+    pages = [conn.execute(sql, {"company": company, "market": "", "page": str(p)}).fetchall() for p in (1, 2, 3, 4)]
+    total = 250 if company else 280
+    assert [len(p) for p in pages] == [min(PAGE, max(0, total - PAGE * i)) for i in range(4)]
+    rows = [r for p in pages for r in p]
+    want = conn.execute(REFERENCE_TIMELINE, {"company": company, "market": ""}).fetchall()
+    assert len({r[-1] for r in rows}) == len(rows) == len(want)
+    assert sorted(rows, key=repr) == sorted(want, key=repr)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # oldest first, across pages
+    for odd in ("", " 1 ", "0", "-3", "abc"):  # no page, or not a page number: the first page
+        assert conn.execute(sql, {"company": company, "market": "", "page": odd}).fetchall() == pages[0]
+
+
+def test_company_timeline_links_the_next_page_when_full(busy_db):
+    ds = make_datasette(busy_db)
+    links = []
+    for page in ("", "2", "3"):
+        r = asyncio.run(ds.client.get(f"/kb/company_timeline?company=Acme&market=&page={page}"))
+        assert r.status_code == 200
+        links.append(re.findall(r'class="kb-next-page"><a href="([^"]+)"', r.text))
+    assert links == [["?company=Acme&amp;market=&amp;page=2"], ["?company=Acme&amp;market=&amp;page=3"], []]
+    r = asyncio.run(ds.client.get("/kb/company_timeline?company=Acme&market=&page=2"))
+    first_of_2 = re.search(r"quote \d+", r.text).group(0)
+    assert first_of_2 not in asyncio.run(ds.client.get("/kb/company_timeline?company=Acme")).text
