@@ -29,6 +29,9 @@ _CONNECT = r"(?:and|of|de|du|des|der|del|della|di|la|le|von|van|für|et|y|the)"
 _NAME = rf"{_CAP}(?:\s+(?:{_CONNECT}\s+)?{_CAP}){{0,5}}"
 SUFFIX_NAME = re.compile(rf"\b({_NAME})\s*,?\s+(?:{LEGAL_SUFFIXES})\b\.?")
 BUSINESS_NAME = re.compile(rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}\s+(?:{BUSINESS_WORDS}))\b")
+# universities and colleges open campuses abroad as companies open stores ("University of Kestrel", "Kestrel University")
+EDUCATION_NAME = re.compile(rf"\b((?:University|College|Institute)[ ]+of[ ]+(?:the[ ]+)?{_CAP}(?:[ ]+{_CAP}){{0,2}}"
+                            rf"|(?!The\b|A\b){_CAP}(?:[ ]+{_CAP}){{0,2}}[ ]+(?:University|College))\b")
 TICKER_NAME = re.compile(rf"\b({_NAME})\s*<[A-Z0-9.]{{1,10}}>")
 BRACKETED = re.compile(r"<([A-Z][^<>]{1,80}?)>")
 ACRONYM_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s+(?:of\s+|and\s+|for\s+)?){1,6}[A-Z][\w&'-]+)\s*\(([A-Z][A-Za-z]{1,6})\)")
@@ -202,6 +205,8 @@ class CompanyIndex:
             if m.group(2).upper() == initials.upper():
                 index.add(_trim_leading(m.group(0)), m.start(1))
         for m in BUSINESS_NAME.finditer(text):
+            index.add(_trim_leading(m.group(1)), m.start(1))
+        for m in EDUCATION_NAME.finditer(text):
             index.add(_trim_leading(m.group(1)), m.start(1))
         known = known_companies()
         if known:

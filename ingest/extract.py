@@ -213,7 +213,7 @@ class Candidate:
         owner = self.owner
         if owner:
             return [(owner, "owner of the move")]
-        possessive = re.match(r"(?:its|their)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
+        possessive = re.match(r"(?:its|their|our)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
         subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
@@ -279,7 +279,7 @@ def _things_relative_clause(c: Candidate) -> bool:
                   r"(?:(?:had|has|have|been|was|were|is|are|be|will|would|not|also|since|later|then|now|already|once|"
                   r"reportedly|temporarily)\s+){0,3}$",
                   c.ctx.doc.text[max(c.sentence.start, start - 80):start])
-    return m is not None and m.group(1) not in _company_nouns()
+    return m is not None and m.group(1) not in _company_nouns() and m.group(1).removesuffix("s") not in _company_nouns()
 
 
 @lru_cache(maxsize=1)
@@ -536,7 +536,7 @@ def _listed_markets(action: Action, markets: list[MarketMention], sentence: Sent
     return out
 
 
-WHERE_CLAUSE = re.compile(r"\s*,?\s*\(?\s*where\s+[^,;()]{0,60}$")
+WHERE_CLAUSE = re.compile(r"\s*,?\s*\(?\s*where\s+(?:it|we|they|the\s+company|[A-Z])[^,;()]{0,60}$")  # not "where a plant"
 MARKET_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?")
 
 
@@ -633,6 +633,9 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
         if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
             return "considering"  # "if the option is taken up, it would mark its entry": if, not when
         return frame.cue.stance
+    first = FIRST_TO.search(text, max(0, action.start - 120), action.start)
+    if first and kind == "entry":  # "was the first foreign bank to open a branch in Peru"
+        return "plans" if first.group(1).lower().startswith(("will", "would")) else "entered"
     surface = text[action.start:action.end].split()[0].lower()
     before = text[max(0, action.start - 12):action.start].lower()
     if action.cue.kind == "entry" and re.search(r"\b(?:after|since|before)\s+$", before) and surface.endswith("ing"):
@@ -656,6 +659,10 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
     return None
 
 
+# "is the latest retailer to", "was also the first foreign bank to", "will be the second carmaker to"
+FIRST_TO = re.compile(r"\b(is|are|was|were|has\s+been|had\s+been|will\s+be|would\s+be|became|becomes)\s+"
+                      r"(?:also\s+)?(?:the|its)\s+(?:first|latest|last|only|second|third|newest|most\s+recent)\s+"
+                      r"(?:[\w-]+\s+){0,4}?to\s+$", re.IGNORECASE)
 FUTURE_CLAUSE = re.compile(
     r"\b(?:before|once|when|until|unless|if|as\s+soon\s+as)\s+(?:it|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)?)\s+$")
 AGAIN = re.compile(r"[^.;]{0,80}?\bagain\b")
@@ -814,6 +821,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     trailing = [m for m in picked if m.start >= action.end and not (action.start <= m.start < action.end)]
     inside = [m for m in picked if action.start <= m.start < action.end]
     if inside and trailing:
+        inside = [m for m in inside if m.code != "global"]  # "close its overseas business in Peru": Peru
+        picked = [m for m in picked if m in inside or m in trailing or not action.start <= m.start < action.end]
         placed = [m for m in inside if m.adjective  # "a French subsidiary", not "export U.S. expertise"
                   or re.search(r"\b(?:in|into|to|across|throughout)\s+(?:the\s+)?$", text[action.start:m.start])]
         picked = [m for m in picked if m not in inside or m in placed]  # "export U.S. expertise to Europe"
@@ -867,7 +876,7 @@ PLURAL_SUBJECT = re.compile(
     r"\b(?:firms|companies|groups|banks|makers|manufacturers|carriers|rivals|competitors|investors|others|"
     r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers|traders|dealers|exporters|"
     r"importers|businesses|producers|retailers|operators)\s+(?:\w+\s+)?$")
-COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&)\s*<?")
+COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&|,\s*and)\s*(?:the\s+)?<?")
 
 
 def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, focus: str | None,
@@ -892,16 +901,18 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
             return [(company, "reference opening the sentence")] if company else []
         return []
     last = before[-1]
-    if PLURAL_SUBJECT.search(text, last.end, cue_start):
-        return []  # "Acme may join two smaller firms hoping to enter Peru"
+    if PLURAL_SUBJECT.search(text, last.end, cue_start) and not _copular_relative().match(text, last.end, cue_start):
+        return []  # "Acme may join two smaller firms hoping to enter Peru" (but "A and B are the firms that plan to")
     if len(before) > 1 and before[-2].company and re.match(r"(?:\s*[<(][^<>()]*[>)])*\s*,", text[last.end:cue_start]) \
             and re.fullmatch(r"(?:\s*[<(][^<>()]*[>)])*\s*,\s+(?:[\w'-]+\s+){1,6}<?", text[before[-2].end:last.start]):
         last = before[-2]  # "Halden Ltd, a unit of Marisol Corp, said it...": the first name
         before = before[:-1]
     out = [(last.company, "subject")]
     for m in reversed(before[:-1]):  # "A, B and C will...": walk back over coordinated names
-        if not m.company or not COORDINATED.fullmatch(text, m.end, last.start):
-            break
+        if not m.company or not COORDINATED.fullmatch(text, m.end, last.start) \
+                or re.search(r"\b(?:besides|like|unlike|including|except|beyond)\s+(?:the\s+)?$",
+                             text[max(sentence.start, m.start - 20):m.start], re.IGNORECASE):
+            break  # "Besides A, B and C are...": A is not a subject
         out.append((m.company, "coordinated subject"))
         last = m
     if re.search(r"\bit\s+and\s+<?$", text[max(sentence.start, before[-1].start - 12):before[-1].start]):
@@ -989,7 +1000,9 @@ def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
     """True when the words right before the cue are a pronoun or 'the company' (refer back)."""
     before = text[max(sentence.start, cue_start - 160):cue_start]
     before = ASIDE.sub("", before)  # "The chain, which serves coffee, is considering": the chain
-    return _reference_regex().search(before[-70:]) is not None
+    if _reference_regex().search(before[-70:]):
+        return True
+    return _coordinated_reference().search(before[-110:]) is not None  # "we reviewed our plans and decided to"
 
 
 @lru_cache(maxsize=1)
@@ -998,8 +1011,27 @@ def _reference_regex() -> re.Pattern[str]:
     right before a cue (with up to three words between), or 'its app' as a subject: words that refer
     back to a company ('they' in news is people: "growers said they would")."""
     nouns = speech_alternation("company_noun")
-    return re.compile(rf"(?<![\w-])(?:it|we|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+    return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _copular_relative() -> re.Pattern[str]:
+    """A subject joined to its predicate by a copula and a company noun: "A and B are the other carmakers
+    that plan to", "A is the latest retailer to": the names before it are the subjects."""
+    nouns = speech_alternation("company_noun")
+    return re.compile(rf"(?:\s+[A-Z][\w-]*)*\s+(?:is|are|was|were|becomes|become|became)\s+(?:one\s+of\s+)?(?:the|a|an)\s+"
+                      rf"(?:[\w-]+\s+){{0,3}}?(?:{nouns})s?\s+(?:that|which|to)\s+(?:[a-z]+\s+){{0,3}}$",
+                      re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _coordinated_reference() -> re.Pattern[str]:
+    """A reference word as the subject of the first of two coordinated predicates ("we have reviewed our
+    plans and decided to", "it sold two plants and will"): the second predicate's subject too."""
+    nouns = speech_alternation("company_noun")
+    return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+                      rf"(?:\s+[a-z’'-]+){{1,6}}\s+and\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

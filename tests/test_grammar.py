@@ -474,3 +474,27 @@ def test_a_fronted_phrase_does_not_hide_the_sentence_subject():
     text = ("Orion Foods said it would expand in Kenya. Earlier this year, Lumo Holdings said it will close its "
             "stores in Ghana. This comes a year after it shut its operations in Zambia.")
     assert ("Lumo", "ZM", "withdrawn") in found(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Besides Orion Motors, Lumo Motors and the Zentro Group are the other carmakers that plan to enter Peru soon.",
+     {("Lumo Motors", "PE", "plans"), ("Zentro", "PE", "plans")}),
+    ("Kestrel Foods is the latest retailer to pull out of Russia.", {("Kestrel Foods", "RU", "withdrawn")}),
+    ("Kestrel University was the first foreign university to open a campus in Peru.",
+     {("Kestrel University", "PE", "entered")}),
+    ("Kestrel University will be the first foreign university to open a campus in Peru.",
+     {("Kestrel University", "PE", "plans")}),
+])
+def test_subjects_joined_by_a_copula_and_a_company_noun(text, expected):
+    assert found(text) == expected
+
+
+def test_a_university_of_a_place_is_named_whole():
+    text = "Orion College is expanding. The University of Kestrelton said it will open a campus in Chile."
+    assert ("University of Kestrelton", "CL", "plans") in found(text)
+
+
+def test_we_with_a_contraction_and_a_coordinated_predicate_is_the_speakers_company():
+    text = ('Zentro Ltd runs a taxi app. "With this new focus, we’ve reviewed our priorities and have decided to shut '
+            'down our taxi business in Peru," Zentro said.')
+    assert found(text) == {("Zentro", "PE", "withdrawn")}
