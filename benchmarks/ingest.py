@@ -4,12 +4,16 @@
     python -m benchmarks.ingest --sizes 10000 --no-reuters
     python -m benchmarks.ingest --reuters DOCS_DIR --sizes 10000,30000 --workers 2
     python -m benchmarks.ingest --profile-store      # cProfile of the storage replay
+    python -m benchmarks.ingest --scheduler local    # also on Dask (a LocalCluster), beside the pool
 
 For each corpus a fresh child process runs the same code `kb build` runs
 (`kb.build.build_paths`, worker pool of `--workers` processes) on a fresh
-database, timing the time the main process spends storing (`save_extraction`
-and the end-of-build finishing) apart from the rest (reading and extracting
-happen in the workers). Peak memory is the largest resident set of the main
+database; with `--scheduler`, a second child builds it again with extraction
+on Dask (`local`: a LocalCluster of `--workers` processes; or a scheduler's
+address), a "(dask)" row beside the pool's, and the last line gives Dask's wall
+time over the pool's. Each child times the time the main process spends
+storing (`save_extraction` and the end-of-build finishing) apart from the rest
+(reading and extracting happen in the workers). Peak memory is the largest resident set of the main
 process and of any worker (`getrusage`).
 
 Then, on the same rows (read back from the built database, held in memory
@@ -50,7 +54,7 @@ def _maxrss_mb(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
-def run_one(corpus: str, workers: int, workdir: Path, profile_store: bool) -> dict:
+def run_one(corpus: str, workers: int, workdir: Path, profile_store: bool, scheduler: str | None = None) -> dict:
     import kb.build as build
     import kb.store as store
 
@@ -68,7 +72,7 @@ def run_one(corpus: str, workers: int, workdir: Path, profile_store: bool) -> di
     build.save_extraction = timed_save
     finish_time, post_time = _wrap_finish(build, store_time)
     t0 = time.perf_counter()
-    report = build.build_paths([corpus], db_path, workers=workers)
+    report = build.build_paths([corpus], db_path, workers=workers, scheduler=scheduler)
     wall = time.perf_counter() - t0
     build.save_extraction = original_save
     out = {
@@ -86,12 +90,12 @@ def run_one(corpus: str, workers: int, workdir: Path, profile_store: bool) -> di
 
 def _wrap_finish(build, store_time):
     """Time the end-of-build storage work (company counts, full-text rebuild) as storage, and the
-    per-build derived data (kb.timeline's claims recompute, the facet counts), computed after
+    per-build derived data (kb.claims' recompute, the facet counts), computed after
     storing, on its own."""
     import kb.store as store
 
     finish, post = [0.0], [0.0]
-    targets = [(build, "refresh_companies", finish), (store, "restore_fts", finish),
+    targets = [(build, "refresh_companies", finish), (store, "restore_triggers", finish),
                (build, "recompute_claims", post), (build, "refresh_facet_counts", post)]
     for module, name, acc in targets:
         fn = getattr(module, name, None)
@@ -161,9 +165,8 @@ def _replay(rows: dict, workdir: Path, profile_store: bool) -> dict:
 
     extractions = _extractions(rows)
     # What the workers send back carries the duplicate fingerprints (kb.build.process_file).
-    from kb.store import fingerprint
     for e in extractions:
-        fingerprint(e)
+        e.fingerprints()
     path = workdir / "replay.db"
     db = open_db(path)
     results = ((e.document.path, [e], None) for e in extractions)
@@ -232,10 +235,11 @@ def _raw(rows: dict, built: Path, workdir: Path) -> dict:
 
 
 # ---------------------------------------------------------------- parent: corpora and table
-def child(corpus: str, workers: int, profile_store: bool) -> dict:
+def child(corpus: str, workers: int, profile_store: bool, scheduler: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         cmd = [sys.executable, "-m", "benchmarks.ingest", "--child", corpus, "--workdir", tmp,
-               "--workers", str(workers)] + (["--profile-store"] if profile_store else [])
+               "--workers", str(workers)] + (["--profile-store"] if profile_store else []) \
+            + (["--scheduler", scheduler] if scheduler else [])
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -263,12 +267,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", help="generate synthetic corpora here and keep them (default: a temp folder)")
     ap.add_argument("--profile-store", action="store_true", help="print a cProfile of the storage replay")
+    ap.add_argument("--scheduler", help="also build each corpus with extraction on Dask: 'local' (a LocalCluster "
+                                        "of --workers processes) or a scheduler's address")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child:
-        result = run_one(args.child, args.workers, Path(args.workdir), args.profile_store)
+        result = run_one(args.child, args.workers, Path(args.workdir), args.profile_store, args.scheduler)
         print(json.dumps(result))
         return
 
@@ -277,10 +283,15 @@ def main(argv: list[str] | None = None) -> None:
     results: list[tuple[str, dict]] = []
     print(f"kb build benchmark: {args.workers} workers, {os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}",
           flush=True)
-    if not args.no_reuters and Path(args.reuters).is_dir():
-        r = child(args.reuters, args.workers, args.profile_store)
-        results.append(("reuters", r))
+    def measure(name: str, corpus: str) -> None:
+        results.append((name, child(corpus, args.workers, args.profile_store)))
         print(table(results[-1:]), flush=True)
+        if args.scheduler:
+            results.append((f"{name} (dask)", child(corpus, args.workers, args.profile_store, args.scheduler)))
+            print(table(results[-1:]), flush=True)
+
+    if not args.no_reuters and Path(args.reuters).is_dir():
+        measure("reuters", args.reuters)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kb-synth-"))
     try:
         for size in [int(s) for s in args.sizes.split(",") if s]:
@@ -289,16 +300,20 @@ def main(argv: list[str] | None = None) -> None:
                 t = time.perf_counter()
                 write_corpus(folder, size)
                 print(f"generated {size:,} synthetic articles in {time.perf_counter() - t:.1f} s", flush=True)
-            r = child(str(folder), args.workers, args.profile_store)
-            results.append((f"synthetic {size // 1000}k", r))
-            print(table(results[-1:]), flush=True)
+            measure(f"synthetic {size // 1000}k", str(folder))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     print()
     print(table(results))
-    if len([r for n, r in results if n.startswith("synthetic")]) > 1:
-        syn = [(n, r) for n, r in results if n.startswith("synthetic")]
+    if args.scheduler:
+        pool = dict(results)
+        print(f"\nDask ({args.scheduler}) beside the process pool ({args.workers} workers each), wall time "
+              "dask/pool (1.00x: as fast; the target is at most 1.30x): "
+              + ", ".join(f"{n[:-7]}: {r['wall_s'] / pool[n[:-7]]['wall_s']:.2f}x"
+                          for n, r in results if n.endswith(" (dask)")))
+    syn = [(n, r) for n, r in results if n.startswith("synthetic") and not n.endswith(" (dask)")]
+    if len(syn) > 1:
         print("\nlinearity (wall seconds per 1,000 documents): "
               + ", ".join(f"{n}: {1000 * r['wall_s'] / r['docs']:.2f}" for n, r in syn))
 

@@ -7,7 +7,9 @@ them (or writes shards).
   installed (`pip install 'market-entry-kb[dask]'`), as any Dask task needs its code.
 * The stored content hashes go to the workers once (`Client.scatter`): unchanged documents
   come back as their id, as from the process pool. Each document has the same time budget
-  (kb.workers.time_limit, a timer thread in the worker's task thread).
+  (kb.workers.time_limit, a timer thread in the worker's task thread); a document stuck past
+  it where that cannot reach is named to the scheduler by the worker's Watchdog, which then
+  stops the worker, and reported as over its budget.
 * Results are taken as they complete (`as_completed`) and given to the writer in the order
   of the files, so a build stores exactly what the process pool's build stores.
 * A worker that dies mid-batch: Dask runs the batch again on another worker (as many times as
@@ -19,12 +21,17 @@ them (or writes shards).
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+import time
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .workers import Result
+from .workers import Result, timeout_message
 
 INSTALL = "pip install 'market-entry-kb[dask]'"
 LOCAL = "local"
@@ -46,12 +53,85 @@ def require_dask():
     return distributed
 
 
-def extract_batch(paths: list[str], known, limit: float | None) -> list[Result]:
-    """Run on a Dask worker: `kb.workers.process_file` on each path, in order."""
-    from .workers import _init_worker, process_file
+def extract_batch(paths: list[str], known, limit: float | None, build: str = "") -> list[Result]:
+    """Run on a Dask worker: `kb.workers.process_file` on each path, in order, watched by the
+    worker's Watchdog when there is a time budget."""
+    from . import workers
 
-    _init_worker(known, limit)
-    return [process_file(Path(p)) for p in paths]
+    workers._init_worker(known, limit)
+    watch = Watchdog.of_this_worker(limit) if limit else None
+    out = []
+    try:
+        for path in paths:
+            if watch is not None:
+                watch.file(path, build)
+            out.append(workers.process_file(Path(path)))
+    finally:
+        if watch is not None:
+            watch.done()
+    return out
+
+
+STUCK = "kb-stuck-document"  # the topic of the events a Watchdog logs before it stops its worker
+
+
+class Watchdog:
+    """In a Dask worker process: when a task thread stays on one document past the budget plus
+    a grace period (stuck where the time limit's exception cannot reach it, in C code), it logs
+    an event naming the file and document to the scheduler and kills the worker process, as the
+    process pool's supervisor kills a stuck worker. The nanny starts a new worker; the client
+    reads the event to report the document (DaskExtraction._died)."""
+
+    _instance: Watchdog | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, limit: float):
+        from distributed import get_worker
+
+        self.limit = limit
+        self.worker = get_worker()
+        self.current: dict[int, list] = {}  # task thread id -> [build, path, document, started]
+        threading.Thread(target=self._run, name="kb-watchdog", daemon=True).start()
+
+    @classmethod
+    def of_this_worker(cls, limit: float) -> Watchdog:
+        from . import workers
+
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls(limit)
+                workers._WATCH = cls._instance
+            cls._instance.limit = limit
+            return cls._instance
+
+    def file(self, path: str, build: str) -> None:
+        self.current[threading.get_ident()] = [build, path, None, 0.0]
+
+    def working_on(self, document: str | None) -> None:
+        entry = self.current.get(threading.get_ident())
+        if entry is not None:
+            entry[2], entry[3] = document, time.monotonic()
+
+    def idle(self) -> None:
+        entry = self.current.get(threading.get_ident())
+        if entry is not None:
+            entry[3] = 0.0
+
+    def done(self) -> None:
+        self.current.pop(threading.get_ident(), None)
+
+    def _run(self) -> None:
+        from .workers import POLL, grace
+
+        while True:
+            time.sleep(POLL)
+            now = time.monotonic()
+            for build, path, document, started in list(self.current.values()):
+                if started and now - started > self.limit + grace(self.limit):
+                    self.worker.log_event(STUCK, {"build": build, "path": path, "document": document,
+                                                  "limit": self.limit})
+                    time.sleep(1.0)  # the event reaches the scheduler before the worker goes
+                    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextmanager
@@ -108,6 +188,7 @@ class DaskExtraction:
         self.todo: deque[list[int]] = deque(list(range(i, min(i + size, len(files))))
                                             for i in range(0, len(files), size))
         self.known = client.scatter([known], broadcast=True)[0] if known else {}
+        self.build = uuid.uuid4().hex  # names this build in the Watchdog's events
         self.inflight: dict = {}
         self.ready: dict[int, Result] = {}
         self.alone: set[int] = set()  # files run again alone after their batch's workers died
@@ -130,7 +211,7 @@ class DaskExtraction:
                 len(self.ready) < self.window * 64 or head in self.todo[0]):
             batch = self.todo.popleft()
             future = self.client.submit(extract_batch, [str(self.files[i]) for i in batch], self.known, self.limit,
-                                        pure=False)
+                                        self.build, pure=False)
             self.inflight[future] = batch
             self.completed.add(future)
 
@@ -155,7 +236,19 @@ class DaskExtraction:
             self.ready[i] = result
 
     def _died(self, batch: list[int], error: Exception) -> None:
-        """Dask gave up on a batch whose workers died: each file once more alone, then reported."""
+        """Dask gave up on a batch whose workers died: a file a Watchdog stopped is reported as
+        over its budget and the others run again; otherwise each file once more alone, then
+        reported."""
+        stuck = self._stuck()
+        timed_out = [i for i in batch if str(self.files[i]) in stuck]
+        if timed_out:
+            for i in timed_out:
+                self.ready[i] = (str(self.files[i]), [],
+                                 timeout_message(self.limit or 0, stuck[str(self.files[i])], killed=True))
+            rest = [i for i in batch if i not in timed_out]
+            if rest:
+                self.todo.appendleft(rest)
+            return
         if len(batch) > 1:
             self.alone.update(batch)
             self.todo.extendleft([i] for i in reversed(batch))
@@ -164,6 +257,16 @@ class DaskExtraction:
         again = "also when it was run again alone" if index in self.alone else "each time Dask ran it"
         self.ready[index] = (str(self.files[index]), [],
                              f"the Dask worker died while extracting this file ({_brief(error)}), {again}; not stored")
+
+
+    def _stuck(self) -> dict[str, str | None]:
+        """path -> document of this build's files that a Watchdog stopped its worker on."""
+        try:
+            events = self.client.get_events(STUCK)
+        except Exception:  # an old scheduler: no events, the files are retried alone instead
+            return {}
+        return {msg["path"]: msg["document"] for _, msg in events
+                if isinstance(msg, dict) and msg.get("build") == self.build}
 
 
 def _brief(error: Exception) -> str:

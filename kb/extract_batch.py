@@ -82,3 +82,14 @@ def _counted(results: Iterable[Result], report: ExtractReport, on_file) -> Itera
         if on_file:
             on_file(path, problem)
         yield result
+
+
+def extract_shard(paths: Iterable[str | Path], shard: str | Path, document_timeout: float | None = None) -> int:
+    """Extract these files in this process into the one shard `shard` (named NAME.jsonl);
+    returns how many files it holds. The unit of work for another engine (a Dask bag's map,
+    a Ray task, a batch queue's job): give each call its own shard name in one folder, then
+    `kb load` the folder."""
+    from . import workers
+
+    workers._init_worker({}, default_timeout() if document_timeout is None else document_timeout)
+    return write_shard((workers.process_file(Path(p)) for p in paths), shard)

@@ -43,7 +43,7 @@ DEFAULT_TIMEOUT = 120.0
 # the out-of-memory killer does: "crash:NAME" (kill -9 of the process extracting the file
 # called NAME), "sleep:NAME" (sleep in Python: the timer stops it), "hang:NAME" (sleep with the
 # timer's signal blocked, as code stuck in C would: the supervisor has to kill the worker).
-# NAME is a file's name or a document's id.
+# NAME is a file's name or a document's id; several faults are separated by commas.
 TEST_FAULT_ENV = "KB_TEST_FAULT"
 
 POLL = 0.2  # seconds between looks at the workers' slots
@@ -202,19 +202,24 @@ def _working_on(document: str | None) -> None:
         _SLOT.started = time.monotonic()
     if _PIPE is not None:
         _PIPE.send(("working on", document))
+    if _WATCH is not None:
+        _WATCH.working_on(document)
 
 
 def _idle() -> None:
     if _SLOT is not None:
         _SLOT.started = 0.0
+    if _WATCH is not None:
+        _WATCH.idle()
+
+
+_WATCH = None  # in a Dask worker, its kb.cluster.Watchdog: told which document each task thread is on
 
 
 def _test_fault(path: Path, document: str) -> None:
-    fault = os.environ.get(TEST_FAULT_ENV)
-    if not fault or ":" not in fault:
-        return
-    kind, name = fault.split(":", 1)
-    if name not in (path.name, document):
+    faults = [f.split(":", 1) for f in os.environ.get(TEST_FAULT_ENV, "").split(",") if ":" in f]
+    kind = next((kind for kind, name in faults if name in (path.name, document)), None)
+    if kind is None:
         return
     if kind == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
@@ -232,7 +237,6 @@ def process_file(path: Path) -> Result:
     from ingest.extract import extract  # here: `kb --help` needs this module's constants only
     from ingest.readers import PartialReadError, read_path
 
-    from .store import fingerprint
 
     path = Path(path)
     problem: str | None = None
@@ -263,7 +267,7 @@ def process_file(path: Path) -> Result:
             with time_limit(_LIMIT):
                 _test_fault(path, doc.id)
                 extraction = extract(doc)
-                fingerprint(extraction)  # here, in parallel, rather than in the single writer
+                extraction.fingerprints()  # here, in parallel, rather than in the single writer
         except DocumentTimeout:
             slow.append(doc.id)
             continue

@@ -24,6 +24,7 @@ from kb.workers import TEST_FAULT_ENV, DocumentTimeout, time_limit
 import distributed  # dask[distributed] is in the test extra: without it these tests fail, not skip
 
 CRASHER = "kb-test-kills-its-worker.md"  # a file of this name kills the worker extracting it
+HANGER = "kb-test-hangs.md"  # one of this name hangs where the time limit cannot reach (signals blocked, C sleep)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def cluster():
     import dask
 
     previous = os.environ.get(TEST_FAULT_ENV)
-    os.environ[TEST_FAULT_ENV] = f"crash:{CRASHER}"  # the workers (and their replacements) inherit it
+    os.environ[TEST_FAULT_ENV] = f"crash:{CRASHER},hang:{HANGER}"  # the workers (and their replacements) inherit it
     try:
         with dask.config.set({"distributed.scheduler.allowed-failures": 1,
                               "distributed.scheduler.worker-saturation": 1.0,
@@ -104,6 +105,21 @@ def test_a_file_that_kills_its_worker_is_reported_and_nothing_else_lost(tmp_path
     assert error.startswith("the Dask worker died while extracting this file (KilledWorker")
     assert error.endswith("also when it was run again alone; not stored")
     assert stored_ids(tmp_path / "kb.db") == {f.stem for f in files} - {files[7].stem}
+
+
+def test_a_document_stuck_past_its_budget_is_stopped_and_named(tmp_path, cluster):
+    """Stuck where the timer's exception cannot reach it: the worker's watchdog tells the
+    scheduler which document, then stops the worker; the build names it and stores the rest."""
+    files = corpus(tmp_path, 10)
+    stuck = files[4].with_name(HANGER)
+    files[4].rename(stuck)
+    report = build_paths([tmp_path / "corpus"], tmp_path / "kb.db", scheduler=cluster.scheduler_address,
+                         document_timeout=1)
+    assert report.errors == [(str(stuck), f"document {files[4].stem!r} took longer than 1 s to extract; its worker "
+                                          "was stopped and the file not stored (raise the limit with kb build "
+                                          "--document-timeout or KB_DOCUMENT_TIMEOUT)")]
+    assert report.new == len(files) - 1
+    assert stored_ids(tmp_path / "kb.db") == {f.stem for f in files} - {files[4].stem}
 
 
 def test_a_worker_killed_mid_build_loses_nothing(tmp_path, cluster):
@@ -191,3 +207,25 @@ def test_the_time_budget_stops_python_code_in_a_task_thread():
     thread.start()
     thread.join(10)
     assert outcome == ["stopped after 0.3 s", "nothing raised later"]
+
+
+def test_any_engine_can_write_shards_for_kb_load(tmp_path):
+    """The unit of work for another engine: kb.extract_batch.extract_shard on a chunk of files,
+    here mapped by a Dask bag (threads), then one kb load of the folder."""
+    import dask.bag
+
+    from kb.build import iter_files
+    from kb.extract_batch import extract_shard
+
+    corpus(tmp_path, 12)
+    files = [str(p) for p in iter_files([tmp_path / "corpus"])]
+    chunks = [(n, files[i:i + 5]) for n, i in enumerate(range(0, len(files), 5))]
+    counts = dask.bag.from_sequence(chunks, npartitions=3).map(
+        lambda chunk: extract_shard(chunk[1], tmp_path / "shards" / f"part-{chunk[0]}.jsonl")
+    ).compute(scheduler="threads")
+    assert sorted(counts) == [2, 5, 5]
+    result = CliRunner().invoke(cli, ["load", str(tmp_path / "shards"), "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 0, result.output
+    assert "documents: 12 new, 0 changed, 0 unchanged, 0 failed" in result.output
+    built = build_paths([tmp_path / "corpus"], tmp_path / "built.db", workers=1)
+    assert built.new == 12 and exported(tmp_path / "kb.db") == exported(tmp_path / "built.db")
