@@ -13,9 +13,9 @@ one warm-up:
 
   * ours, in process: `make_datasette(db).client` (no network), with the
     settings `kb serve` uses (kb.datasette_app.SETTINGS, metadata.json);
-  * plain Datasette on the same file, in a separate process (our plugin
-    replaces Datasette's facet classes process-wide): the same metadata.json
-    (facets, search, sort), Datasette's default settings, no kb plugin,
+  * plain Datasette on the same file, in a separate process that unregisters
+    kb's plugins (entry points, loaded by any Datasette in the environment):
+    the same metadata.json (facets, search, sort), Datasette's default settings,
     --peer-requests requests per page; the table gives plain / ours (p50);
   * optionally over HTTP: a real `kb serve` subprocess (mutable, as kb serve
     runs it), and `datasette serve -i` with an inspect file (immutable).
@@ -160,7 +160,12 @@ async def in_process(db_path: Path, n: int, default_limits: bool = False,
 
     from kb.datasette_app import load_metadata, make_datasette
 
-    if plain:  # Datasette as it comes, with our metadata (facets, search, sort), nothing of ours
+    if plain:  # Datasette as it comes, with our metadata (facets, search, sort), none of our plugins
+        from datasette.plugins import pm
+
+        for plugin, dist in pm.list_plugin_distinfo():
+            if dist.project_name == "market-entry-kb":  # kb.plugins, loaded from their entry points
+                pm.unregister(plugin)
         ds = Datasette([str(db_path)], metadata=load_metadata(db_path))
     else:
         ds = make_datasette(db_path)

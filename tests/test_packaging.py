@@ -23,9 +23,9 @@ def test_every_runtime_file_is_package_data():
 
 def test_runtime_files_are_found_inside_the_package():
     from kb.build import EXAMPLES
-    from kb.datasette_app import METADATA, PLUGINS_DIR, TEMPLATES_DIR
+    from kb.datasette_app import METADATA, TEMPLATES_DIR
 
     kb_dir = ROOT / "kb"
-    for path in (EXAMPLES, METADATA, PLUGINS_DIR, TEMPLATES_DIR):
+    for path in (EXAMPLES, METADATA, TEMPLATES_DIR):
         assert path.exists() and kb_dir in path.parents, path
     assert len(list(EXAMPLES.glob("*.md"))) >= 20

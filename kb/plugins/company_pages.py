@@ -1,7 +1,6 @@
 """Datasette plugin: a page per company (/-/company/<name>) and an index (/-/companies).
 
-Loaded by directory (kb/datasette_app.py passes plugins_dir; `kb serve` passes
---plugins-dir), templates from kb/templates. A company page shows its markets
+A `datasette` entry point (pyproject.toml), templates from kb/templates. A company page shows its markets
 with the current stance, the roll-up to regions, every stance change, and the
 timeline of claims with each source that reported them.
 """
