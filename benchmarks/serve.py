@@ -46,12 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def build_db(path: Path, n: int) -> None:
     from benchmarks.synthetic import COMPANIES, statement_rows
-    from kb.schema import TABLES, defer_fts, open_db, restore_fts
+    from kb.schema import TABLES, drop_triggers_for_bulk_load, open_db, restore_triggers
     from kb.store import refresh_companies, refresh_facet_counts
 
     t0 = time.perf_counter()
     db = open_db(path)
-    defer_fts(db)
+    drop_triggers_for_bulk_load(db)
     conn = db.conn
     docs = max(1, n // 4)
     cols = list(TABLES["statements"]["columns"])
@@ -93,7 +93,7 @@ def build_db(path: Path, n: int) -> None:
     conn.execute("PRAGMA journal_mode = WAL")  # as kb build leaves it
     t_load = time.perf_counter() - t0
     t1 = time.perf_counter()
-    restore_fts(db)
+    restore_triggers(db)
     refresh_companies(db)
     t_fts = time.perf_counter() - t1
     refresh_facet_counts(db)  # what kb build does last

@@ -1,9 +1,12 @@
-"""The records that ingest produces: documents, statements, events."""
+"""The records that ingest produces: documents, statements, events, and their stable ids."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from .fingerprint import canonical_url, normalized_text_hash, safe_url
 
 
 class ReadError(Exception):
@@ -58,9 +61,25 @@ class Statement:
     target_qualifier: str | None = None
     confidence: float = 0.5
     explain: dict[str, Any] = field(default_factory=dict)
+    # Set by a correction (kb/corrections.py), never by extraction: field -> the value extracted
+    # before the correction changed it, or {"added": True} for a statement a correction added.
+    corrections: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict; `corrections` only when a correction set it."""
+        out = asdict(self)
+        if self.corrections is None:
+            del out["corrections"]
+        return out
+
+    def id_in(self, document_id: str) -> str:
+        """Stable key: the same claim in the same document keeps its id across rebuilds. Made from
+        the values as extracted, so a corrected statement keeps the id its correction names."""
+        extracted = self if self.corrections is None else dataclasses.replace(self, **{
+            k: v for k, v in self.corrections.items() if k in ("company", "market", "stance", "said_on")})
+        key = "\x1f".join([document_id, extracted.company.lower(), extracted.market, extracted.stance,
+                           extracted.said_on or ""])
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
@@ -80,6 +99,12 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def id_in(self, document_id: str) -> str:
+        """Stable key within its document (company, market, kind, date and where it is quoted)."""
+        key = "\x1f".join([document_id, self.company.lower(), self.market or "", self.kind, self.date or "",
+                           str(self.quote_start)])
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
 
 @dataclass
 class Extraction:
@@ -93,8 +118,15 @@ class Extraction:
     # that dropped it ("dropped_by", None when kept); filled only by extract(doc, trace=True), for
     # `kb extract --explain`, tests and benchmarks/scorer.py. Never stored.
     candidates: list[dict] = field(default_factory=list)
-    # Duplicate-detection fingerprints of the document (ingest.fingerprint: canonical_url(url),
-    # normalized_text_hash(text)). kb build's worker processes fill them in so that the single
-    # writer does not compute them; when text_hash is None, kb.store computes both.
+    # Duplicate-detection fingerprints of the document (`fingerprints`). kb build's worker
+    # processes fill them in so that the single writer does not compute them.
     text_hash: str | None = None
     canonical_url: str | None = None
+
+    def fingerprints(self) -> tuple[str | None, str]:
+        """(canonical URL, normalized-text hash) of the document (ingest.fingerprint), computed on
+        first use and kept in `canonical_url` and `text_hash`."""
+        if self.text_hash is None:
+            self.canonical_url = canonical_url(safe_url(self.document.url))
+            self.text_hash = normalized_text_hash(self.document.text)
+        return self.canonical_url, self.text_hash

@@ -16,10 +16,10 @@ from ingest.records import Extraction
 from .corrections import Corrections, CorrectionsError, default_path, load_corrections
 from .corrections import apply as apply_corrections
 from .shards import count_results, read_shards, shard_files
-from .schema import build_marker, clear_build_marker, open_db, open_readonly, restore_fts, set_build_marker
-from .store import (Batch, delete_document, fingerprint, refresh_companies, refresh_facet_counts, save_extraction,
+from .schema import build_marker, clear_build_marker, open_db, open_readonly, restore_triggers, set_build_marker
+from .store import (Batch, delete_document, refresh_companies, refresh_facet_counts, save_extraction,
                     stored_document, stored_hashes)
-from .timeline import recompute as recompute_claims
+from .claims import recompute as recompute_claims
 from .workers import Result, Supervisor, _init_worker, default_timeout, process_file
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data: `kb build` with no path works anywhere
@@ -299,7 +299,7 @@ def finish_build(db) -> None:
     """What every build ends with, and what repairs one that was killed before its end: the
     full-text triggers (and the index, if they were dropped), company counts, claims, facet
     counts; only then the unfinished-build marker is cleared."""
-    restore_fts(db)
+    restore_triggers(db)
     refresh_companies(db)
     recompute_claims(db)
     refresh_facet_counts(db)  # last: counts of what is now stored, for the Datasette pages
@@ -425,7 +425,7 @@ def _started(marker: str) -> str:
 # A build of at least BULK_FILES files (and at least a quarter as many as are stored) is a bulk
 # load: once it has stored BULK_DEFER_AFTER documents (so a re-run that changes little does not
 # pay for it), the full-text index is rebuilt once at the end instead of row by row
-# (kb.schema.defer_fts): about a fifth of the cost.
+# (kb.schema.drop_triggers_for_bulk_load): about a fifth of the cost.
 BULK_FILES = 1000
 BULK_DEFER_AFTER = 100
 
@@ -448,7 +448,7 @@ def _store_batched(db, batch: Batch, results, known, seen, report: BuildReport, 
                 report.unchanged += 1
                 continue
             doc_id = item.document.id
-            url, text_hash = fingerprint(item)
+            url, text_hash = item.fingerprints()
             if doc_id in seen:
                 if _stored_text_hash(db, doc_id) == text_hash:
                     _add_path(db, doc_id, item.document.path)  # the same article saved twice

@@ -267,11 +267,10 @@ class Applied:
 def apply(extraction: Extraction, corrections: Corrections) -> Applied:
     """The extraction with this document's corrections applied (a new Extraction; the input is untouched).
 
-    Corrected and added statements carry `kb_correction` ({"id": ..., "original": {...}}), which
-    kb.store writes as statements.corrected / statements.corrections.
+    Corrected and added statements carry `Statement.corrections` (field -> value before the
+    correction; {"added": True} for an added one), which kb.store writes as statements.corrected
+    and statements.corrections; their id stays the one of the values extracted.
     """
-    from .store import statement_id
-
     doc = extraction.document
     items = corrections.for_document(doc.id, doc.url)
     result = Applied(extraction)
@@ -280,7 +279,7 @@ def apply(extraction: Extraction, corrections: Corrections) -> Applied:
     used: set[int] = set()
     statements: list[Statement] = []
     for s in extraction.statements:
-        sid = statement_id(doc.id, s)
+        sid = s.id_in(doc.id)
         matching = [(i, c) for i, c in enumerate(items) if c.action != "add" and _matches(c, sid, s)]
         used.update(i for i, _ in matching)
         if any(c.action == "reject" for _, c in matching):
@@ -292,8 +291,7 @@ def apply(extraction: Extraction, corrections: Corrections) -> Applied:
                     original.setdefault(key, getattr(s, key))
                     s = dataclasses.replace(s, **{key: value})
         if original:
-            s = dataclasses.replace(s)
-            s.kb_correction = {"id": sid, "original": original}  # type: ignore[attr-defined]
+            s = dataclasses.replace(s, corrections=original)
         statements.append(s)
     for i, c in enumerate(items):
         if c.action == "add":
@@ -302,7 +300,6 @@ def apply(extraction: Extraction, corrections: Corrections) -> Applied:
                 result.errors.append(f"{corrections.where(c)}: add: quote not found in document {doc.id!r} "
                                      f"({c.values['quote'][:60]!r})")
                 continue
-            added.kb_correction = {"id": statement_id(doc.id, added), "original": {"added": True}}  # type: ignore[attr-defined]
             statements.append(added)
         elif i not in used:
             result.warnings.append(f"{corrections.where(c)}: {c.describe()}: no such statement in document "
@@ -337,7 +334,7 @@ def _added_statement(doc: Document, c: Correction) -> Statement | None:
         said_on=v.get("said_on", doc.published), target=v.get("target"),
         target_qualifier=v.get("target_qualifier"),
         quote=doc.text[start:end], quote_start=start, quote_end=end, confidence=1.0,
-        explain={"added_by": "corrections"},
+        explain={"added_by": "corrections"}, corrections={"added": True},
     )
 
 

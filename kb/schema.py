@@ -2,13 +2,15 @@
 
 Every command opens the database through `open_db`, which calls
 `ensure_schema`: tables are created in their final shape (no transform(),
-which would drop full-text triggers), then indexes, full-text search, views
-and the reference rows (stances, markets).
+which would drop full-text triggers), a database of an older version is
+brought up to this one (MIGRATIONS, by PRAGMA user_version), then indexes,
+full-text search, views and the reference rows (stances, markets).
 """
 from __future__ import annotations
 
 import sqlite3
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ import sqlite_utils
 
 from ingest.markets import markets as market_data
 
-SCHEMA_VERSION = 1
+# The version of the database's shape (PRAGMA user_version): a new database is created at it, an
+# older one is upgraded by MIGRATIONS. Raise it with each entry added there.
+SCHEMA_VERSION = 2
 
 DATE_COLUMNS = {"start": str, "precision": str, "year": int, "month": str}
 
@@ -39,7 +43,6 @@ STANCES = [
 ]
 
 SPEAKER_TYPES = ["company", "analyst", "media", "government", "other"]
-EVENT_KINDS = ["sighting", "filing", "approval", "launch_event", "other"]
 
 TABLES: dict[str, dict[str, Any]] = {
     "stances": {
@@ -82,7 +85,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "target_qualifier": str,
             "quote": str, "quote_start": int, "quote_end": int,
             "confidence": float, "explain": str,
-            # Set by kb.timeline.recompute after each build (store writes None).
+            # Set by kb.claims.recompute after each build (store writes None).
             "claim_id": str,
             # kb/corrections.py: 1 when corrections.yaml changed or added this statement;
             # `corrections` is JSON: field -> value before the correction.
@@ -114,7 +117,7 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
     },
     # One row per claim: statements from any number of sources saying the same
-    # thing (kb/timeline.py, GROUPING RULE). Recomputed after every build; no
+    # thing (kb/claims.py, GROUPING RULE). Recomputed after every build; no
     # foreign keys to documents or companies so that deleting those never
     # trips on a stale claim.
     "claims": {
@@ -258,12 +261,6 @@ def facet_cache_triggers(table: str) -> dict[str, str]:
     }
 
 
-# Indexes an older version created that a newer one in INDEXES replaces (dropped on open).
-# (A filter or facet on company uses the (company, market, ...) index.)
-OBSOLETE_INDEXES = ["idx_statements_company_market_said_on_start", "idx_statements_said_on_start",
-                    "idx_statements_company", "idx_claims_effective_on", "idx_claims_is_current",
-                    *(f"idx_statements_{c}" for c in _FILTERED)]
-
 FTS: dict[str, list[str]] = {
     "statements": ["quote", "company", "speaker"],
     "documents": ["title", "text"],
@@ -294,7 +291,7 @@ join documents on documents.id = statements.document_id
 left join markets on markets.code = statements.market
 order by statements.said_on_start desc, statements.company, statements.market
 """,
-    # Stance history (kb/timeline.py orders the claims of each company and
+    # Stance history (kb/claims.py orders the claims of each company and
     # market in time: seq, previous_stance, is_current).
     "stance_history": """
 select
@@ -325,7 +322,7 @@ left join markets on markets.code = claims.market
 where claims.previous_stance is not null and claims.previous_stance != claims.stance
 order by claims.effective_start desc, claims.company, claims.market
 """,
-    # THE current stance (kb/timeline.py order_history sets is_current): latest_stance, as_of,
+    # THE current stance (kb/claims.py order_history sets is_current): latest_stance, as_of,
     # the company pages, the dashboard and the feed all read it.
     "current_stances": """
 select
@@ -386,22 +383,20 @@ order by company, region
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create whatever is missing: tables, indexes, full-text search, views, reference rows."""
+    """Create whatever is missing (tables, indexes, full-text search, views, reference rows) and
+    bring a database of an older version up to SCHEMA_VERSION."""
     existing = set(db.table_names())
+    new = not existing & set(TABLES)
     with db.conn:
         for name in _creation_order():
-            spec = TABLES[name]
-            if name in existing:
-                _add_missing_columns(db, name, spec)
-                continue
-            db[name].create(
-                spec["columns"],
-                pk=spec["pk"],
-                not_null=spec.get("not_null"),
-                foreign_keys=spec.get("foreign_keys"),
-            )
-        for name in OBSOLETE_INDEXES:
-            db.execute(f'DROP INDEX IF EXISTS "{name}"')
+            if name not in existing:
+                spec = TABLES[name]
+                db[name].create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"),
+                                foreign_keys=spec.get("foreign_keys"))
+        version = 0 if new else db.conn.execute("PRAGMA user_version").fetchone()[0]
+        for to_version, step in MIGRATIONS:
+            if version < to_version:
+                step(db)
         for table, columns in INDEXES:
             _create_index(db, table, columns)
         for table, columns in FTS.items():
@@ -411,11 +406,36 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.execute(FACET_PAIR_COUNTS_SQL)
         db.execute(STATE_SQL)
         db.execute("create index if not exists facet_counts_by_count on facet_counts (tbl, col, count desc, value)")
-        restore_fts(db)
+        if new or version < SCHEMA_VERSION:
+            restore_triggers(db)  # on an empty index: nothing to rebuild
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip(), replace=True)
         _load_reference_rows(db)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _upgrade_unversioned(db: sqlite_utils.Database) -> None:
+    """Version 0 or 1 (every database before versions were read, all marked 1): the columns
+    declared since the table was made (ALTER TABLE ADD COLUMN: keeps full-text triggers, unlike
+    transform(); no foreign key on them), without the indexes that INDEXES' composite ones
+    replaced; `ensure_schema` then puts back triggers a killed build of theirs left missing."""
+    for name, spec in TABLES.items():
+        have = set(db[name].columns_dict)
+        for column, kind in spec["columns"].items():
+            if column not in have:
+                db[name].add_column(column, kind)
+    for name in ["idx_statements_company_market_said_on_start", "idx_statements_said_on_start",
+                 "idx_statements_company", "idx_claims_effective_on", "idx_claims_is_current",
+                 *(f"idx_statements_{c}" for c in _FILTERED)]:
+        db.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+# (version a database has after the step, the step), in order; each runs once, on a database
+# whose user_version is below its number. Tested in tests/test_schema_migrations.py.
+MIGRATIONS: list[tuple[int, Callable[[sqlite_utils.Database], None]]] = [
+    (2, _upgrade_unversioned),
+]
 
 
 def _create_index(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
@@ -444,15 +464,6 @@ def _creation_order() -> list[str]:
     for name in TABLES:
         visit(name)
     return order
-
-
-def _add_missing_columns(db: sqlite_utils.Database, name: str, spec: dict[str, Any]) -> None:
-    """A database from an older version gains the columns added since (ALTER TABLE ADD
-    COLUMN: keeps full-text triggers, unlike transform(); no foreign key on them)."""
-    have = set(db[name].columns_dict)
-    for column, kind in spec["columns"].items():
-        if column not in have:
-            db[name].add_column(column, kind)
 
 
 def _load_reference_rows(db: sqlite_utils.Database) -> None:
@@ -506,16 +517,14 @@ def fts_triggers(table: str) -> dict[str, str]:
     }
 
 
-def defer_fts(db: sqlite_utils.Database) -> None:
-    """Drop the full-text triggers for a bulk load (`restore_fts` rebuilds the index after it).
+def drop_triggers_for_bulk_load(db: sqlite_utils.Database) -> None:
+    """Drop the full-text triggers and the facet-count triggers for a bulk load
+    (`restore_triggers` puts both back and rebuilds the full-text index after it).
 
-    Indexing once after the load costs about a fifth of indexing row by row.
-    If the process dies before `restore_fts`, the next `open_db` finds the
-    triggers missing and rebuilds then: the index is never silently stale
-    for long, and the stored documents themselves are unaffected.
-
-    The facet-count triggers go too, after the counts they guard (a bulk load would delete
-    them at its first row anyway; `restore_fts` puts the triggers back).
+    Indexing once after the load costs about a fifth of indexing row by row. The facet counts
+    the triggers guard go first (a bulk load would delete them at its first row anyway). A build
+    that dies before `restore_triggers` leaves its marker (BUILD_MARKER), and `kb build`, `kb
+    serve` and `kb export` finish the job (kb.build.finish_build) before using the database.
     """
     with db.conn:
         for table in FTS:
@@ -528,10 +537,10 @@ def defer_fts(db: sqlite_utils.Database) -> None:
                 db.conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
-def restore_fts(db: sqlite_utils.Database) -> bool:
+def restore_triggers(db: sqlite_utils.Database) -> bool:
     """Make the full-text triggers exactly `fts_triggers`; where any was missing, rebuild the
-    index from its table first (one transaction). Puts back missing facet-count triggers too,
-    deleting the counts they guard. Returns True when it rebuilt a full-text index."""
+    index from its table first (one transaction). Puts back missing or older facet-count triggers
+    too, deleting the counts they guard. Returns True when it rebuilt a full-text index."""
     rebuilt = False
     with db.conn:
         for table in FTS:

@@ -1,6 +1,6 @@
 """Writing extractions to the database: each document atomically.
 
-Rows are written with plain `executemany` on the schema's own column lists.
+Rows are written with plain `executemany` in the column order kb.schema.TABLES declares.
 On its own, `save_extraction` is one transaction (`with conn:`); inside a
 `Batch` (what `kb build` uses) it is one SAVEPOINT within a transaction that
 commits every 5,000 documents or second, so a document's old rows are replaced by
@@ -10,19 +10,19 @@ uncommitted batch, never part of a document.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
 
 from ingest.dates import timex_fields
-from ingest.fingerprint import canonical_url, normalized_text_hash, safe_url
+from ingest.fingerprint import safe_url
 from ingest.records import Document, Event, Extraction, Statement
 
-from .schema import DATE_COLUMNS, TABLES, defer_fts, restore_fts
+from .schema import DATE_COLUMNS, TABLES, drop_triggers_for_bulk_load, restore_triggers
 
 
 @lru_cache(maxsize=None)
@@ -45,112 +45,68 @@ _json_meta = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 @lru_cache(maxsize=65536)
-def _date_values(value: str | None) -> tuple:
-    """The TIMEX3 value and its derived columns (start, precision, year, month), as stored."""
+def _date_values(prefix: str, value: str | None) -> dict[str, Any]:
+    """A date column's TIMEX3 value and its derived columns (start, precision, year, month); the
+    same dict for the same value (read, never changed)."""
+    return dict(zip((prefix, *(f"{prefix}_{k}" for k in DATE_COLUMNS)), _timex_columns(value)))
+
+
+@lru_cache(maxsize=65536)
+def _timex_columns(value: str | None) -> tuple:
     fields = timex_fields(value)
     return (value, *(fields[k] for k in DATE_COLUMNS))
 
 
-def statement_id(document_id: str, s: Statement) -> str:
-    """Stable key: the same claim in the same document keeps its id across rebuilds."""
-    key = "\x1f".join([document_id, s.company.lower(), s.market, s.stance, s.said_on or ""])
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+def _in_table_order(table: str):
+    """A row dict -> its values in the order of the table's columns in kb.schema.TABLES (a column
+    missing from the dict is a KeyError, not a shifted row)."""
+    return itemgetter(*TABLES[table]["columns"])
 
 
-def event_id(document_id: str, e: Event) -> str:
-    key = "\x1f".join([document_id, e.company.lower(), e.market or "", e.kind, e.date or "", str(e.quote_start)])
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def fingerprint(extraction: Extraction) -> tuple[str | None, str]:
-    """(canonical URL, normalized-text hash) of the extraction's document, computed once.
-
-    kb build's workers call this, so the records they send back carry both
-    (`Extraction.canonical_url`, `Extraction.text_hash`) and the writer never
-    computes them; an extraction made elsewhere gets them here on first use.
-    """
-    if extraction.text_hash is None:
-        doc = extraction.document
-        extraction.canonical_url = canonical_url(safe_url(doc.url))
-        extraction.text_hash = normalized_text_hash(doc.text)
-    return extraction.canonical_url, extraction.text_hash
-
-
-# Rows are plain tuples in the schema's column order; these spell the order out, and
-# the import fails if kb/schema.py changes it.
-DOCUMENT_COLUMNS = (
-    "id", "path", "name", "format", "title", "url", "publisher", "author", "published", "published_year",
-    "content_hash", "text", "meta", "statements", "events", "ingested_at", "canonical_url", "text_hash",
-    "paths", "corrections_hash",
-)
-STATEMENT_COLUMNS = (
-    "id", "document_id", "company", "market", "stance", "speaker", "speaker_role", "speaker_type",
-    *(f"said_on{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
-    *(f"target{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
-    "target_qualifier", "quote", "quote_start", "quote_end", "confidence", "explain", "claim_id",
-    "corrected", "corrections",
-)
-EVENT_COLUMNS = (
-    "id", "document_id", "company", "market", "kind", *(f"date{s}" for s in ("", *(f"_{k}" for k in DATE_COLUMNS))),
-    "place", "product", "quote", "quote_start", "quote_end",
-)
-for _table, _columns in (("documents", DOCUMENT_COLUMNS), ("statements", STATEMENT_COLUMNS),
-                         ("events", EVENT_COLUMNS)):
-    if tuple(TABLES[_table]["columns"]) != _columns:
-        raise ImportError(f"kb.store's {_table} row layout is out of step with kb.schema.TABLES")
-
-
-_URL, _TEXT_HASH = DOCUMENT_COLUMNS.index("canonical_url"), DOCUMENT_COLUMNS.index("text_hash")
+_DOCUMENT, _STATEMENT, _EVENT = (_in_table_order(t) for t in ("documents", "statements", "events"))
 
 
 def document_values(extraction: Extraction, n_statements: int, n_events: int) -> tuple:
-    """The documents row (DOCUMENT_COLUMNS) for this extraction's document."""
+    """The documents row for this extraction's document."""
     doc = extraction.document
-    url, text_hash = fingerprint(extraction)
-    return (
-        doc.id, doc.path, doc.name, doc.format, doc.title, safe_url(doc.url), doc.publisher, doc.author, doc.published,
-        _date_values(doc.published)[3], doc.content_hash, doc.text,
-        _json_meta(doc.meta) if doc.meta else None,
-        n_statements, n_events, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        url, text_hash, _json([doc.path]),
-        None,  # corrections_hash: set by kb.build when corrections apply to this document
-    )
+    url, text_hash = extraction.fingerprints()
+    return _DOCUMENT({
+        "id": doc.id, "path": doc.path, "name": doc.name, "format": doc.format, "title": doc.title,
+        "url": safe_url(doc.url), "publisher": doc.publisher, "author": doc.author, "published": doc.published,
+        "published_year": _timex_columns(doc.published)[3], "content_hash": doc.content_hash, "text": doc.text,
+        "meta": _json_meta(doc.meta) if doc.meta else None,
+        "statements": n_statements, "events": n_events,
+        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "canonical_url": url, "text_hash": text_hash, "paths": _json([doc.path]),
+        "corrections_hash": None,  # set by kb.build when corrections apply to this document
+    })
 
 
 def statement_values(document_id: str, s: Statement) -> tuple:
-    """The statements row (STATEMENT_COLUMNS) for one statement."""
-    # kb.corrections marks corrected statements: their id stays the one of the extracted values.
-    fix = getattr(s, "kb_correction", None)
-    return (
-        fix["id"] if fix else statement_id(document_id, s), document_id,
-        s.company, s.market, s.stance, s.speaker, s.speaker_role, s.speaker_type,
-        *_date_values(s.said_on), *_date_values(s.target),
-        s.target_qualifier, s.quote, s.quote_start, s.quote_end, s.confidence,
-        _json(s.explain) if s.explain else None,
-        None,  # claim_id: assigned after the build by kb.timeline.recompute
-        1 if fix else 0,
-        _json(fix["original"]) if fix else None,
-    )
+    """The statements row for one statement (a corrected one keeps its extracted values' id)."""
+    return _STATEMENT({
+        "id": s.id_in(document_id), "document_id": document_id,
+        "company": s.company, "market": s.market, "stance": s.stance,
+        "speaker": s.speaker, "speaker_role": s.speaker_role, "speaker_type": s.speaker_type,
+        **_date_values("said_on", s.said_on), **_date_values("target", s.target),
+        "target_qualifier": s.target_qualifier, "quote": s.quote, "quote_start": s.quote_start,
+        "quote_end": s.quote_end, "confidence": s.confidence, "explain": _json(s.explain) if s.explain else None,
+        "claim_id": None,  # assigned after the build by kb.claims.recompute
+        "corrected": 1 if s.corrections else 0,
+        "corrections": _json(s.corrections) if s.corrections else None,
+    })
 
 
 def event_values(document_id: str, e: Event) -> tuple:
-    """The events row (EVENT_COLUMNS) for one event."""
-    return (
-        event_id(document_id, e), document_id, e.company, e.market, e.kind, *_date_values(e.date),
-        e.place, e.product, e.quote, e.quote_start, e.quote_end,
-    )
+    """The events row for one event."""
+    return _EVENT({
+        "id": e.id_in(document_id), "document_id": document_id, "company": e.company, "market": e.market,
+        "kind": e.kind, **_date_values("date", e.date), "place": e.place, "product": e.product,
+        "quote": e.quote, "quote_start": e.quote_start, "quote_end": e.quote_end,
+    })
 
 
-def document_row(doc: Document, n_statements: int, n_events: int) -> dict[str, Any]:
-    return dict(zip(DOCUMENT_COLUMNS, document_values(Extraction(doc), n_statements, n_events)))
-
-
-def statement_row(document_id: str, s: Statement) -> dict[str, Any]:
-    return dict(zip(STATEMENT_COLUMNS, statement_values(document_id, s)))
-
-
-def event_row(document_id: str, e: Event) -> dict[str, Any]:
-    return dict(zip(EVENT_COLUMNS, event_values(document_id, e)))
+_URL, _TEXT_HASH = (list(TABLES["documents"]["columns"]).index(c) for c in ("canonical_url", "text_hash"))
 
 
 def save_extraction(db: sqlite_utils.Database, extraction: Extraction, batch: "Batch | None" = None,
@@ -270,7 +226,7 @@ class Batch:
         if (self.defer_fts_after is not None and not self.fts_deferred
                 and self.total >= self.defer_fts_after):
             self.commit()
-            defer_fts(self.db)
+            drop_triggers_for_bulk_load(self.db)
             self.fts_deferred = True
 
     def commit(self) -> None:
@@ -283,7 +239,7 @@ class Batch:
         self.commit()
         try:
             if self.fts_deferred:
-                restore_fts(self.db)
+                restore_triggers(self.db)
                 self.fts_deferred = False
         finally:
             for name, value in self.saved_pragmas.items():

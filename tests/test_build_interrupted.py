@@ -22,7 +22,7 @@ from kb.schema import BUILD_MARKER, build_marker
 
 KILL_POINTS = {
     # the bulk load's full-text triggers dropped, the process dies before they are back
-    "fts": "b.BULK_FILES = 1; b.BULK_DEFER_AFTER = 1; st.restore_fts = die",
+    "fts": "b.BULK_FILES = 1; b.BULK_DEFER_AFTER = 1; st.restore_triggers = die",
     # some documents stored and committed, the process dies mid-load
     "store": "real = b._after_save\n"
              "def after(db, *a):\n"

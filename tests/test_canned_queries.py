@@ -18,14 +18,14 @@ import pytest
 from kb.build import build_paths
 from kb.datasette_app import make_datasette
 from kb.schema import TABLES, open_db
-from kb.timeline import recompute
+from kb.claims import recompute
 
 from .conftest import EXAMPLES
 
 QUERIES = json.loads((Path(__file__).resolve().parent.parent / "kb" / "metadata.json").read_text())["databases"]["kb"]["queries"]
 
 # latest_stance is the current claim of each company and market (claims.is_current, set by
-# kb/timeline.py order_history): the one definition every page reads.
+# kb/claims.py order_history): the one definition every page reads.
 REFERENCE_LATEST = """
 select company, market, id from claims
 where is_current = 1 and (:company = '' or company = :company collate nocase)

@@ -103,7 +103,8 @@ def test_a_rebuild_that_changes_nothing_keeps_exact_counts(db_path):
 
 
 def test_a_bulk_load_drops_counts_and_triggers_and_restores_the_triggers(db_path):
-    from kb.schema import defer_fts, restore_fts
+    from kb.build import finish_build
+    from kb.schema import drop_triggers_for_bulk_load, restore_triggers
 
     def triggers(conn):
         return {r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")
@@ -112,14 +113,16 @@ def test_a_bulk_load_drops_counts_and_triggers_and_restores_the_triggers(db_path
     db = open_db(db_path)
     expected = triggers(db.conn)
     assert len(expected) == 3 * len(FACET_CACHE)
-    defer_fts(db)  # what a bulk build does after its first documents
+    drop_triggers_for_bulk_load(db)  # what a bulk build does after its first documents
     assert triggers(db.conn) == set() and cached_tables(db_path) == set()
     db.close()
-    db = open_db(db_path)  # a build killed before restore_fts: the next open puts them back
+    db = open_db(db_path)  # a build killed before restore_triggers: opening alone changes nothing,
+    assert triggers(db.conn) == set()
+    finish_build(db)  # finishing the build (kb build, serve and export do, seeing its marker) does
     assert triggers(db.conn) == expected
     refresh_facet_counts(db)
     with sqlite3.connect(db_path) as conn:
         conn.execute("drop trigger statements_facets_au")
-    restore_fts(db)  # a missing trigger: the counts it guarded are gone, the trigger is back
+    restore_triggers(db)  # a missing trigger: the counts it guarded are gone, the trigger is back
     assert triggers(db.conn) == expected and cached_tables(db_path) == set(FACET_CACHE) - {"statements"}
     db.close()

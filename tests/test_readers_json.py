@@ -113,13 +113,21 @@ def test_single_object_and_scalar(tmp_path):
         read_path(scalar)
 
 
-def test_gold_files_are_skipped(tmp_path):
+def test_gold_files_are_not_articles(tmp_path):
+    """NAME.gold.json beside an article is its answer file: kb build leaves it out; the JSON reader
+    knows nothing of the format (an answer object under another name has no text: an error)."""
+    from kb.build import iter_files
+    from ingest.readers import supported
+
+    (tmp_path / "article.md").write_text("Orla Bikes opened a store in Malta.\n")
     gold = tmp_path / "article.gold.json"
     gold.write_text('{"document": "article.md", "statements": []}')
-    assert read_path(gold) == []
+    assert not supported(gold) and read_path(gold) == []
+    assert [p.name for p in iter_files([tmp_path])] == ["article.md"]
     other = tmp_path / "annotations.json"
     other.write_text('{"document": "article.md", "published": "2026-02-10", "statements": [], "events": []}')
-    assert read_path(other) == []
+    with pytest.raises(ReadError, match="no text field"):
+        read_path(other)
 
 
 def test_json_feed(tmp_path):

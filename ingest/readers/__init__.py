@@ -26,6 +26,10 @@ READERS: dict[str, Reader] = {
 
 MAX_BYTES = 20 * 1024 * 1024  # larger files are refused, not half-read
 
+# NAME.gold.json: the answers for the article NAME (docs/data-model.md, "Gold files"), kept beside
+# it in a corpus folder; not an article, so neither listed (`supported`) nor read (`read_path`).
+ANSWER_SUFFIX = ".gold.json"
+
 
 def register(suffixes: list[str], reader: Reader) -> None:
     """Make `reader` handle files with these suffixes."""
@@ -34,13 +38,15 @@ def register(suffixes: list[str], reader: Reader) -> None:
 
 
 def supported(path: Path) -> bool:
-    """True when some reader handles this file's suffix."""
-    return path.suffix.lower() in READERS
+    """True when some reader handles this file's suffix (and it is no gold answer file)."""
+    return path.suffix.lower() in READERS and not path.name.lower().endswith(ANSWER_SUFFIX)
 
 
 def read_path(path: str | Path) -> list[Document]:
     """Read one file into its documents, or raise ReadError saying why not."""
     path = Path(path)
+    if path.name.lower().endswith(ANSWER_SUFFIX):
+        return []  # a gold answer file named on the command line: nothing to read
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))

@@ -20,10 +20,6 @@ Recognized fields of a record (the first present one wins):
 
 Other fields are kept in the document's `meta`.
 
-Gold annotation files (`*.gold.json`, or an object with `document` and
-`statements` and no text) are skipped without error: they sit next to the
-articles they annotate, so building such a folder must not fail on them.
-
 Ids: the record's `id` as written; else `json-` + a short hash of its
 canonical URL; else the file's id plus `-r<record number>`.
 
@@ -63,7 +59,6 @@ WRAPPER_FIELDS = ("articles", "items", "documents", "records", "results", "entri
 _RECOGNIZED = frozenset(TEXT_FIELDS + ID_FIELDS + TITLE_FIELDS + URL_FIELDS + PUBLISHER_FIELDS
                         + AUTHOR_FIELDS + DATE_FIELDS)
 _LOOKED_FOR = ", ".join(repr(f) for f in TEXT_FIELDS)
-GOLD_SUFFIX = ".gold.json"  # the spec's gold annotations: skipped, never read as articles
 MAX_LISTED = 10  # problems listed in a message; the rest are counted
 
 
@@ -78,8 +73,6 @@ def read_json(path: Path, data: bytes) -> list[Document]:
     """Read a .json file: an object, a list of objects, or a wrapper with the list inside."""
     from . import decode_text
 
-    if path.name.lower().endswith(GOLD_SUFFIX):
-        return []  # a gold annotation file next to its article, not an article
     text = decode_text(data)
     try:
         value = json.loads(text)
@@ -87,8 +80,6 @@ def read_json(path: Path, data: bytes) -> list[Document]:
         hint = "; one JSON value per line is JSON Lines: name the file .jsonl" if e.msg == "Extra data" else ""
         raise ReadError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}{hint}") from e
     if isinstance(value, dict):
-        if _is_gold(value):
-            return []
         if any(f in value for f in TEXT_FIELDS):
             records = [value]
         else:
@@ -210,12 +201,6 @@ def _document(path: Path, record: Any, number: int, base_id: str) -> Document:
         format="jsonl" if path.suffix.lower() in SUFFIXES_JSONL else "json",
         meta=meta,
     )
-
-
-def _is_gold(value: dict[str, Any]) -> bool:
-    """A gold file of the spec: {"document": ..., "statements": [...]} and no text."""
-    return (isinstance(value.get("statements"), list) and "document" in value
-            and not any(f in value for f in TEXT_FIELDS))
 
 
 def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:

@@ -1,4 +1,4 @@
-"""Claims grouping (kb/timeline.py GROUPING RULE) and stance-history ordering."""
+"""Claims grouping (kb/claims.py GROUPING RULE) and stance-history ordering."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from kb.timeline import WINDOW_DAYS, compute_claims, date_range, group_statements
+from kb.claims import WINDOW_DAYS, compute_claims, date_range, group_statements
 
 
 def st(id, said_on, company="Xiaomi", market="US", stance="no_plans", speaker="Lei Jun",
@@ -216,7 +216,7 @@ def test_a_year_only_fact_stays_a_year():
 
 
 def test_occasion():
-    from kb.timeline import occasion
+    from kb.claims import occasion
     plan = occasion(st("p", "2025-07-11", stance="plans", target="2025-07-15"))
     assert (plan.value, plan.basis) == ("2025-07-11", "said_on")
     future_entry = occasion(st("f", "2025-07-11", stance="entered", target="2025-09"))
