@@ -148,7 +148,7 @@ def load_shards(
         files = shard_files(shards)
         stale = _stale(db, loaded)
         skip = {k: v for k, v in known.items() if k not in stale}
-        results = (_unchanged(result, skip) for result in read_shards(files))
+        results = (_unchanged(result, skip) for result in read_shards(shards))
         _store_results(db, results, known, set(), report, on_file, count_results(files))
         _check_corrections(db, loaded, report)
         finish_build(db)

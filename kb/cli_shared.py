@@ -61,6 +61,7 @@ def print_report(report, shown: list[tuple[str, str]] = (), name: Callable[[str]
                  err: bool = False) -> bool:
     """Print a build's errors not shown yet, its warnings and its summary (kb.build.BuildReport);
     `name(path)` says how to name a file. True when something failed (exit status 1)."""
+    shown = set(shown)
     for path, error in report.errors:
         if (path, error) not in shown:
             click.echo(f"error: {name(path)}: {error}", err=True)

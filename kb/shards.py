@@ -139,9 +139,14 @@ def read_shard(path: str | Path) -> Iterator[Result]:
 
 
 def read_shards(shards: Iterable[str | Path]) -> Iterator[Result]:
-    """The results of every shard, one after the other."""
-    for shard in shards:
-        yield from read_shard(shard)
+    """The results of every shard in these folders (or shard files), one after the other; a
+    folder with no shard in it comes back as a result whose problem says so."""
+    for given in shards:
+        found = shard_files([given])
+        if not found:
+            yield str(given), [], f"no shards (*{SUFFIX}) in this folder; write them with kb extract-batch --out {given}"
+        for shard in found:
+            yield from read_shard(shard)
 
 
 def count_results(shards: Iterable[str | Path]) -> int:
