@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ingest.fingerprint import canonical_url
 from ingest.readers.html import SOURCES_MANIFEST
@@ -225,9 +225,9 @@ def _fetch(client: httpx.Client, url: str, sources: Path, timeout: float, max_by
         if other != path and other.suffix in set(CONTENT_TYPES.values()):
             other.unlink(missing_ok=True)
     digest = hashlib.sha256(data).hexdigest()
-    _record(sources, name, {
-        "url": url,
-        "final_url": final_url,
+    _record(sources, name, {  # never a user name or password given in the URL: the manifest is read into the database
+        "url": _without_credentials(url),
+        "final_url": _without_credentials(final_url),
         "content_type": content_type or None,
         "fetched_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "sha256": digest,
@@ -298,6 +298,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without the user name and password it may carry (http://user:pass@host/)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _record(sources: Path, name: str, entry: dict) -> None:

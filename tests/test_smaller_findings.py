@@ -1,6 +1,7 @@
 """Issue 14, finding 8 (smaller items): a named pipe or a /dev/zero link does not block a build,
 corrections with impossible dates are refused, control characters in the feed's filters are not a
-500, fts3_tokenizer is refused in the SQL editor, /-/databases.json hides the absolute path."""
+500, fts3_tokenizer is refused in the SQL editor, /-/databases.json hides the absolute path, `kb add`
+keeps no user name or password given in a URL."""
 from __future__ import annotations
 
 import asyncio
@@ -133,3 +134,56 @@ def test_databases_json_names_the_file_not_its_absolute_path(ds):
     assert str(db_path.parent) not in response.text
     page = get(ds, "/-/databases")
     assert page.status_code == 200 and str(db_path.parent) not in page.text
+
+
+# ------------------------------------------------------------------ credentials in a URL
+class _Page(__import__("http.server").server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = ("<html><head><title>Orla Bikes heads to Malta</title></head><body><article>"
+                "<p>Orla Bikes plans to open its first store in Malta next spring, founder Lia Borg said on "
+                "Monday.</p><p>The shop will sell cargo bikes built in Porto.</p></article></body></html>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_kb_add_keeps_no_credentials_of_a_url(tmp_path, monkeypatch):
+    """`kb add http://user:pass@host/...` stored and served the user name and password."""
+    import sqlite3
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://orla:hunter2secret@127.0.0.1:{httpd.server_port}/news/orla-malta"
+        db = tmp_path / "kb.db"
+        result = CliRunner().invoke(cli, ["add", url, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    finally:
+        httpd.shutdown()
+    conn = sqlite3.connect(db)
+    stored = "\n".join(str(v) for row in conn.execute("select * from documents") for v in row)
+    assert conn.execute("select url from documents").fetchone()[0] == \
+        f"http://127.0.0.1:{httpd.server_port}/news/orla-malta"
+    conn.close()
+    assert "hunter2secret" not in stored and "orla:" not in stored
+    for path in (tmp_path / "sources").rglob("*"):
+        assert "hunter2secret" not in path.name
+        if path.is_file():
+            assert b"hunter2secret" not in path.read_bytes(), path
+    exported = CliRunner().invoke(cli, ["export", "--db", str(db)])
+    assert exported.exit_code == 0 and "hunter2secret" not in exported.output
+    page = asyncio.run(make_datasette(db).client.get("/kb/documents.json?_shape=array")).text
+    assert "hunter2secret" not in page
