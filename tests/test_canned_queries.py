@@ -225,3 +225,28 @@ def test_company_timeline_links_the_next_page_when_full(busy_db):
     r = asyncio.run(ds.client.get("/kb/company_timeline?company=Acme&market=&page=2"))
     first_of_2 = re.search(r"quote \d+", r.text).group(0)
     assert first_of_2 not in asyncio.run(ds.client.get("/kb/company_timeline?company=Acme")).text
+
+
+REFERENCE_ATOM = """
+select s.id, coalesce(d.published || 'T00:00:00Z', s.said_on_start || 'T00:00:00Z', d.ingested_at) as updated
+from statements s join documents d on d.id = s.document_id
+where (:company = '' or s.company = :company collate nocase)
+  and (:market = '' or s.market in (select market from market_regions where region = trim(:market) collate nocase))
+order by updated desc, s.id
+limit 100
+"""
+
+
+@pytest.mark.parametrize("company,market", [("", ""), ("tesla", ""), ("Tesla", "in"), ("", "europe"), ("nobody", "")])
+def test_atom_statements_are_the_newest_hundred(examples_db, busy_db, company, market):
+    """The feed's query picks its 100 rows first (through the company index for one company) and
+    writes their text after: the same rows, in the same order, as the plain query."""
+    sql = QUERIES["atom_statements"]["sql"]
+    for db_path in (examples_db, busy_db):
+        conn = sqlite3.connect(db_path)
+        conn.create_function("kb_human_date", 1, str)
+        got = [(r[0], r[1]) for r in conn.execute(
+            f"select statement_id, atom_updated from ({sql})", {"company": company, "market": market})]
+        want = conn.execute(REFERENCE_ATOM, {"company": company, "market": market}).fetchall()
+        assert got == want
+    assert conn.execute(f"select count(*) from ({sql})", {"company": "acme", "market": ""}).fetchone()[0] == 100
