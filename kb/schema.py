@@ -144,7 +144,7 @@ TABLES: dict[str, dict[str, Any]] = {
 # A filter on one of the statements' faceted columns (stance=plans) reads its own index: in the
 # table page's order (said_on_start), so the first page of rows is the first entries of the range,
 # and with the other faceted columns, so that the count and the facets of a page with a second
-# filter read that index alone, never the rows (kb.datasette_app.CountingColumnFacet).
+# filter read that index alone, never the rows (kb.plugins.facets.CountingColumnFacet).
 _FILTERED = ["market", "stance", "speaker_type", "said_on_year", "corrected"]
 _FACETED = ["company", "market", "stance", "speaker_type", "said_on_year", "corrected"]
 INDEXES: list[tuple[str, list[str]]] = [
@@ -188,7 +188,7 @@ INDEXES: list[tuple[str, list[str]]] = [
 ]
 
 # Facet counts of the big tables over all their rows (facet_counts), computed at the end of every
-# build (kb.store.refresh_facet_counts) and served by kb.datasette_app on unfiltered table pages,
+# build (kb.store.refresh_facet_counts) and served by kb.plugins.facets on unfiltered table pages,
 # where counting a million rows costs 50-200 ms per facet. Triggers (facet_cache_triggers) delete
 # a table's counts in the same transaction as any change to one of these columns, so the counts
 # a reader sees are exact or absent (then Datasette counts as usual).
