@@ -19,7 +19,7 @@ from .cues import Cue, event_cue_matches, find_cues, speech, speech_alternation,
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
-from .markets import MarketMention, country_of, find_markets, markets
+from .markets import NEW_MARKETS, MarketMention, country_of, find_markets, markets
 from .records import Document, Event, Extraction, Statement
 from .sentences import Sentence, split
 from .speakers import ANALYST, GOVERNMENT, Attribution, People, attribute
@@ -174,7 +174,14 @@ class Candidate:
 
     @cached_property
     def stance(self) -> str | None:
-        return _stance(self.action, self.frame, self.ctx.doc.text)
+        text, a = self.ctx.doc.text, self.action
+        stance = _stance(a, self.frame, text)
+        if stance is None and self.frame is None and re.match(r"[a-z]+ing\b", text[a.start:a.end]) \
+                and re.search(r",\s+(?:and\s+)?$", text[max(self.sentence.start, a.start - 8):a.start]):
+            main = [b for b in self.cues.actions if b.end <= a.start and b.cue.kind == "entry"]
+            if main and not re.search(r"[;:]", text[main[-1].end:a.start]):  # "will enter Peru in May, opening a store"
+                stance = _stance(main[-1], _governing_frame(main[-1], self.cues.frames, text), text)
+        return stance
 
     @cached_property
     def scope_end(self) -> int:
@@ -200,7 +207,8 @@ class Candidate:
                 picked = listed  # "sold in nine Andean markets, it said, among them Peru and Chile"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
-        return picked
+        named = [m for m in picked if not NEW_MARKETS.fullmatch(m.alias)]
+        return named or picked  # "in Peru and in four more countries": Peru (the four are not named)
 
     @cached_property
     def speaker(self) -> Attribution | None:
@@ -978,7 +986,7 @@ def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, d
 
 NOT_SUBJECT_BEFORE = re.compile(
     r"(?:\b(?:like|such\s+as|including|than|with|from|to|of|for|against|by|as|rival|rivals|competitor|competitors|"
-    r"unlike|versus|vs\.?|and|or|at|in|on|into|over|behind|after|before)|,)\s+(?:the\s+|a\s+|its\s+)?(?:[\w-]+\s+){0,3}$",
+    r"unlike|versus|vs\.?|and|or|at|in|on|into|over|behind|after|before)|,)\s+(?:the\s+|a\s+|its\s+)?(?:[\w'’-]+\s+){0,3}$",
     re.IGNORECASE)
 
 

@@ -152,7 +152,21 @@ def find_markets(text: str, year: int | None = None, shouting: bool = False) -> 
         code = resolve_alias(alias, year)
         if code:
             out.append(MarketMention(m.start(1), m.end(1), alias, code, alias.lower() in _ADJECTIVES))
+    if "market" in text or "countr" in text:
+        for m in NEW_MARKETS.finditer(text):  # "more than 30 new markets": international markets in general
+            if not re.search(r"\b(?:and|or)\s+$", text[max(0, m.start() - 6):m.start()]):  # not "Japan and other markets"
+                out.append(MarketMention(m.start(), m.end(), m.group(0), "global"))
+        out.sort(key=lambda mm: mm.start)
     return _place_then_state(text, out)
+
+
+# markets counted as new ones, not named: "30 new markets", "a dozen more countries", "other markets"
+NEW_MARKETS = re.compile(
+    r"\b(?:(?:more\s+than|over|about|around|nearly|some|at\s+least|up\s+to)\s+)?"
+    r"(?:(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|a\s+dozen|"
+    r"dozens\s+of|several|many|a\s+number\s+of|a\s+few)\s+)?"
+    r"(?:new|more|other|additional|further)\s+(?:international\s+|overseas\s+|foreign\s+)?(?:markets|countries)\b",
+    re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -498,3 +498,28 @@ def test_we_with_a_contraction_and_a_coordinated_predicate_is_the_speakers_compa
     text = ('Zentro Ltd runs a taxi app. "With this new focus, we’ve reviewed our priorities and have decided to shut '
             'down our taxi business in Peru," Zentro said.')
     assert found(text) == {("Zentro", "PE", "withdrawn")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Foods will enter Chile this spring, opening a branch in Santiago.", ("Kestrel Foods", "CL", "plans")),
+    ("It is looking beyond Asia: Kestrel Foods will take its first step into South America this spring, "
+     "opening a store in Lima, Peru.", ("Kestrel Foods", "PE", "plans")),
+])
+def test_a_participle_clause_shares_its_main_predicates_stance(text, expected):
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Bank plans to expand into more than 30 new markets by 2030.", {("Kestrel Bank", "global", "plans")}),
+    ("Kestrel Bank said it would not move into any new countries this year.", {("Kestrel Bank", "global", "no_plans")}),
+    ("Kestrel Bank plans to open branches in Peru and in four more countries.", {("Kestrel Bank", "PE", "plans")}),
+    ("Kestrel Bank will sell the cards in Peru and other markets.", {("Kestrel Bank", "PE", "plans")}),
+])
+def test_markets_counted_as_new_ones_are_international_markets(text, expected):
+    assert found(text) == expected
+
+
+def test_a_name_after_a_possessive_place_is_not_the_next_sentences_subject():
+    text = ("Kestrel Foods Inc said it plans to grow. The company, which is quoted on Lima's Zentro Exchange Corp, "
+            "said it would not move into any new countries this year.")
+    assert found(text) == {("Kestrel Foods", "global", "no_plans")}
