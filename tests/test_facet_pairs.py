@@ -113,6 +113,7 @@ def test_an_older_trigger_is_replaced_and_its_counts_deleted(db_path):
         conn.execute("drop trigger statements_facets_ai")
         conn.execute(facet_cache_triggers("statements")["statements_facets_ai"].replace(
             " DELETE FROM facet_pair_counts WHERE tbl = 'statements';", ""))
+        conn.execute("PRAGMA user_version = 1")  # as every database of that time (kb.schema.MIGRATIONS)
     db = open_db(db_path)
     sql = db.conn.execute("select sql from sqlite_master where name = 'statements_facets_ai'").fetchone()[0]
     assert sql == facet_cache_triggers("statements")["statements_facets_ai"]
