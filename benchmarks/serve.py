@@ -23,8 +23,12 @@ one warm-up:
 Pages: the statements table with its configured facets, with one filter, two
 filters, a company, year facets, full-text searches with and without a filter,
 the canned queries from metadata.json (company_timeline and latest_stance
-without parameters, which shows every company, and each with a company), and a 10,000-row CSV export. A page that returns
-an error or a facet that timed out is flagged.
+without parameters, which shows every company; each canned query with the
+busiest company), and a 10,000-row CSV export. A page that returns an error
+or a facet that timed out is flagged.
+
+Built here, the database is bulk-loaded: the big tables' indexes are made
+after the rows, as one sort each (see docs/performance.md).
 """
 from __future__ import annotations
 
