@@ -48,8 +48,10 @@ MARKET_NOUNS = re.compile(
     r"market|markets|consumers|customers|buyers|shoppers|drivers|motorists|users|public|economy|"
     r"operations|operation|unit|subsidiary|subsidiaries|affiliate|business|bank|company|firm|arm|venture|"
     r"marketplace|store|stores|outlet|outlets|branch|branches|showroom|launch|rollout|roll-out|debut|entry|"
-    r"expansion|arm|service|services|network|platform)\b"  # "its Nigerian rollout", "a South African marketplace"
+    r"expansion|arm|service|services|network|platform|assets)\b"  # "its Nigerian rollout", "a South African marketplace"
 )
+# what a company leaves behind, after a market's adjective: "suspends operations in its Russian factories"
+EXIT_SITES = re.compile(r"\s+(?:[a-z][\w-]*\s+)?(?:facilities|plants|factories|mines|sites|offices|branches)\b")
 QUALIFIERS = re.compile(
     r"(?:\b(by|before|from|starting(?:\s+in|\s+from)?|beginning(?:\s+in)?|after|since|until|no\s+later\s+than|as\s+early\s+as|in|on|during|within|for)\s+(?:the\s+)?(?:end\s+of\s+|middle\s+of\s+|start\s+of\s+|beginning\s+of\s+)?)$",
     re.IGNORECASE,
@@ -226,6 +228,11 @@ class Candidate:
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
             subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
+        elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.focus \
+                and speaker.verb_end <= start and re.search(rf"\b{ROLE_WORDS}\b", speaker.role or "", re.IGNORECASE) \
+                and not any(m.start >= speaker.verb_end for m in self.ctx.companies.mentions_between(self.sentence.start, start)) \
+                and not ANALYST.search(speaker.role or "") and not GOVERNMENT.search(speaker.role or ""):
+            subjects = [(self.cues.focus, "the speaker's company, the one the text is about")]  # "CEO Ana Ruiz" of "the group"
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
         return subjects
@@ -820,7 +827,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
                 (action.cue.kind == "exit" or action.cue.pattern.endswith(DIRECT)) and not EXIT_LINK.fullmatch(text, action.end, m.start)
                 or action.cue.kind != "exit" and action.cue.generated and not PREPOSITION_LINK.fullmatch(text, action.end, m.start)):
             continue  # "ended copper shipments through South Africa": the market must be what is left
-        if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])):
+        if m.adjective and not (inside or MARKET_NOUNS.match(text[m.end:m.end + 80])
+                                or action.cue.kind == "exit" and EXIT_SITES.match(text, m.end)):
             continue
         if m.adjective and action.cue.kind == "exit" and re.search(r"\bto\s+(?:a|an|the)\s+(?:[\w-]+\s+)?$", text[max(0, m.start - 30):m.start]):
             continue  # "sell a stake to a Japanese firm": the buyer's nationality, not the market left
@@ -867,7 +875,9 @@ COUNTRY_REFERENCE_SPAN = 600
 
 # what may stand between an exit and the first market after it ("exit Peru", "close its stores in the UK")
 EXIT_LINK = re.compile(
-    r"\s*(?:(?:in|into|from|of|across|throughout|to)\s+)?(?:the\s+|its\s+|their\s+)?"
+    r"\s*(?:(?:(?:in\s+)?(?:its|their)\s+(?:current|present|existing)\s+form|altogether|entirely|completely|fully|"
+    r"permanently|for\s+good)\s+)?"  # "shut down its business in its current form in Peru"
+    r"(?:(?:in|into|from|of|across|throughout|to)\s+)?(?:the\s+|its\s+|their\s+|our\s+)?"
     r"(?:[\w\s,-]{0,50}?\b(?:countries|markets|nations|regions)\b[\w\s,-]{0,20}?\b(?:including|such\s+as|namely|like)\s+)?",
     re.IGNORECASE)  # "has closed units in several countries, such as Peru"
 

@@ -523,3 +523,28 @@ def test_a_name_after_a_possessive_place_is_not_the_next_sentences_subject():
     text = ("Kestrel Foods Inc said it plans to grow. The company, which is quoted on Lima's Zentro Exchange Corp, "
             "said it would not move into any new countries this year.")
     assert found(text) == {("Kestrel Foods", "global", "no_plans")}
+
+
+def test_an_executive_of_the_company_the_text_is_about_speaks_for_it():
+    text = ("Kestrel Telecom Group said it would leave. The group is in talks to sell its stake in its Bolivian unit, "
+            "CEO Ana Ruiz told reporters. Ruiz said the initial focus will be on exiting operations in Peru and Chile.")
+    assert found(text) == {("Kestrel Telecom", code, "withdrawn") for code in ("BO", "PE", "CL")}
+
+
+def test_an_executive_does_not_speak_for_an_institution_that_acts():
+    text = ("Kestrel Foods Inc reported higher sales. Ruiz, its chief executive, spoke in Lima, where the central bank "
+            "has opened a new office.")
+    assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Telecom said preparations for the commercial launch in Peru were well under way.",
+     {("Kestrel Telecom", "PE", "plans")}),
+    ("Kestrel Motors said it is suspending operations in its Russian manufacturing facilities.",
+     {("Kestrel Motors", "RU", "withdrawn")}),
+    ("Kestrel Motors has decided to shut down its taxi business in its current form in Peru and Chile.",
+     {("Kestrel Motors", "PE", "withdrawn"), ("Kestrel Motors", "CL", "withdrawn")}),
+    ("Other carmakers such as Kestrel Motors have also invested in Thai plants.", set()),
+])
+def test_preparations_sites_left_and_manner_phrases(text, expected):
+    assert found(text) == expected
