@@ -433,7 +433,7 @@ BULK_DEFER_AFTER = 100
 def _store_results(db, results, known, seen, report: BuildReport, on_file, files: int | None = None) -> None:
     # Many documents per transaction, each in its own savepoint: whole documents only, far fewer commits.
     bulk = files is None or (files >= BULK_FILES and files * 4 >= len(known))
-    with Batch(db, defer_fts_after=BULK_DEFER_AFTER if bulk else None) as batch:
+    with Batch(db, bulk_load_after=BULK_DEFER_AFTER if bulk else None) as batch:
         _store_batched(db, batch, results, known, seen, report, on_file)
 
 

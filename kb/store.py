@@ -179,7 +179,7 @@ class Batch:
     """
 
     def __init__(self, db: sqlite_utils.Database, docs: int = 5000, seconds: float = 1.0,
-                 defer_fts_after: int | None = None):
+                 bulk_load_after: int | None = None):
         self.db, self.conn = db, db.conn
         self.max_docs, self.max_seconds = docs, seconds
         self.pending = 0
@@ -189,9 +189,10 @@ class Batch:
         # hash() of every stored text hash and canonical URL (a superset: nothing is removed), so
         # that most new documents need no duplicate query (`maybe_stored`).
         self.fingerprints: set[int] = set()
-        # A bulk load: after this many documents, stop indexing row by row and rebuild at the end.
-        self.defer_fts_after = defer_fts_after
-        self.fts_deferred = False
+        # A bulk load: after this many documents, drop the full-text and facet-count triggers
+        # (kb.schema.drop_triggers_for_bulk_load) and restore them, rebuilding the index, at the end.
+        self.bulk_load_after = bulk_load_after
+        self.triggers_dropped = False
         self.saved_pragmas: dict[str, Any] = {}
 
     def __enter__(self) -> "Batch":
@@ -223,11 +224,11 @@ class Batch:
         self.total += 1
         if self.pending >= self.max_docs or time.monotonic() - self.started >= self.max_seconds:
             self.commit()
-        if (self.defer_fts_after is not None and not self.fts_deferred
-                and self.total >= self.defer_fts_after):
+        if (self.bulk_load_after is not None and not self.triggers_dropped
+                and self.total >= self.bulk_load_after):
             self.commit()
             drop_triggers_for_bulk_load(self.db)
-            self.fts_deferred = True
+            self.triggers_dropped = True
 
     def commit(self) -> None:
         if self.conn.in_transaction:
@@ -238,9 +239,9 @@ class Batch:
         # Whole documents only ever reach the transaction: commit them even on error.
         self.commit()
         try:
-            if self.fts_deferred:
+            if self.triggers_dropped:
                 restore_triggers(self.db)
-                self.fts_deferred = False
+                self.triggers_dropped = False
         finally:
             for name, value in self.saved_pragmas.items():
                 self.conn.execute(f"PRAGMA {name} = {value}")
