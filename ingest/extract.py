@@ -137,7 +137,7 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
         focus = _sentence_subject(sentence, companies, text) or focus
     return Extraction(
         document=doc,
-        statements=_dedupe(statements),
+        statements=_dedupe(_not_served_already(statements)),
         events=_events(sentences, ctx),
         companies={name: sorted(c.aliases) for name, c in companies.companies.items()},
         candidates=candidates,
@@ -812,6 +812,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
     """Markets the action is about: inside it, in its scope after it, or right before it ("a US launch")."""
     picked = []
     begin = (frame or action).start
+    dated = next((t.end for t in timexes if t.start >= action.end and not text[action.end:t.start].strip()), None) \
+        if re.search(r"\b(?:on|in|from|at)\s*$", text[action.start:action.end]) else None
     for m in markets:
         inside = action.start <= m.start < action.end
         after = action.end <= m.start < scope_end
@@ -823,6 +825,8 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
             continue
+        if after and dated and not re.fullmatch(r"[\s,]*(?:in|into|across|throughout|to)\s+(?:the\s+)?", text[dated:m.start]):
+            continue  # "launched its scooters on August 15, India's national day": the preposition took the date
         if after and not any(p.start >= action.end for p in picked) and (
                 (action.cue.kind == "exit" or action.cue.pattern.endswith(DIRECT)) and not EXIT_LINK.fullmatch(text, action.end, m.start)
                 or action.cue.kind != "exit" and action.cue.generated and not PREPOSITION_LINK.fullmatch(text, action.end, m.start)):
@@ -1103,11 +1107,14 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
     """The date the claim was made: a date on the reporting verb, else the publication date."""
     if speaker and speaker.verb_start >= 0:
         text = ctx.doc.text
+        published = ctx.doc.published or ""
         concrete = [t for t in ctx.timexes_between(sentence.start, sentence.end)
-                    if t.type in ("DATE", "TIME") and _concrete(t.value)]
+                    if t.type in ("DATE", "TIME") and _concrete(t.value)
+                    and not (published and _later(t.value, published))]  # never after publication
         for t in concrete:  # "said on Monday", "wrote in his post today", "said in a letter on Monday"
             gap = text[speaker.verb_end:t.start]
-            if speaker.verb_end <= t.start and len(gap) <= 60 and not re.search(r"[,;:]|\bthat\b", gap):
+            if speaker.verb_end <= t.start and len(gap) <= 60 and not re.search(
+                    r"[,;:]|\b(?:that|it|he|she|they|we|will|would|shall)\b", gap):  # not "said it will open ... next month"
                 return t.value[:10], f"date by the reporting verb ({t.rule or t.type})", t
         for t in concrete:  # "On Tuesday, Xiaomi said"
             if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and re.match(r"\s*,", text[t.end:t.end + 2]):
@@ -1254,6 +1261,24 @@ def _confidence(frame: Action | None, action: Action, speaker_type: str, subject
     if sentence.headline:
         score -= 0.15
     return round(min(score, 0.95), 2)
+
+
+# a plan to make things somewhere, or to build a plant there
+PRODUCTION = re.compile(r"\b(?:produc\w*|make|makes|making|manufactur\w*|assembl\w*|build|builds|building|"
+                        r"plants?|factory|factories|facility|facilities)\b", re.IGNORECASE)
+
+
+def _not_served_already(statements: list[Statement]) -> list[Statement]:
+    """A plan to produce in, or build a plant in, a market the same text says the company has entered is
+    not an entry (data model: plants in markets already served)."""
+    entered = [(s.company.lower().split(), s.market) for s in statements if s.stance == "entered"]
+
+    def served(s: Statement) -> bool:
+        words = s.company.lower().split()
+        return any(market == s.market and (words[:len(other)] == other or other[:len(words)] == words)
+                   for other, market in entered)
+    return [s for s in statements if not (s.stance == "plans" and PRODUCTION.search(s.explain["action_text"])
+                                          and served(s))]
 
 
 def _dedupe(statements: list[Statement]) -> list[Statement]:

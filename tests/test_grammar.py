@@ -548,3 +548,23 @@ def test_an_executive_does_not_speak_for_an_institution_that_acts():
 ])
 def test_preparations_sites_left_and_manner_phrases(text, expected):
     assert found(text) == expected
+
+
+def test_a_plant_in_a_market_the_text_says_is_served_is_not_an_entry():
+    text = ("Kestrel Motors launched its first car in the Peruvian market last year. Kestrel Motors will build "
+            "electric vehicles in Peru for the South American market, an official said.")
+    assert found(text) == {("Kestrel Motors", "PE", "entered"), ("Kestrel Motors", "latin-america", "plans")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Motors launched its scooters on August 15 this year, Peru's national day.", set()),
+    ("Kestrel Motors launched its scooters on August 15 in Peru.", {("Kestrel Motors", "PE", "entered")}),
+])
+def test_a_preposition_that_takes_a_date_does_not_take_a_market_after_it(text, expected):
+    assert found(text, published="2024-09-01") == expected
+
+
+def test_a_date_in_the_reported_clause_is_not_when_it_was_said():
+    text = "Kestrel Coffee Corp said it will open its first cafe in Peru early next month."
+    [s] = statements(text, published="2024-01-03")
+    assert (s.said_on, s.target) == ("2024-01-03", "2024-02")
