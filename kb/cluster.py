@@ -150,7 +150,8 @@ def connect(scheduler: str, workers: int | None = None):
         with dask.config.set({"distributed.scheduler.allowed-failures": 1,
                               "distributed.scheduler.worker-saturation": 1.0}):
             cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                               processes=True, dashboard_address=None,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address="127.0.0.1:0",
                                                silence_logs=logging.CRITICAL)
         address = cluster
     else:

@@ -40,7 +40,7 @@ def cluster():
                               "distributed.scheduler.worker-saturation": 1.0,
                               "distributed.worker.multiprocessing-method": "fork"}):
             with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                          dashboard_address=None, silence_logs=50) as local:
+                                          host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=50) as local:
                 yield local
     finally:
         if previous is None:
@@ -229,3 +229,14 @@ def test_any_engine_can_write_shards_for_kb_load(tmp_path):
     assert "documents: 12 new, 0 changed, 0 unchanged, 0 failed" in result.output
     built = build_paths([tmp_path / "corpus"], tmp_path / "built.db", workers=1)
     assert built.new == 12 and exported(tmp_path / "kb.db") == exported(tmp_path / "built.db")
+
+
+def test_scheduler_local_starts_and_closes_its_own_cluster(tmp_path):
+    from kb.build import EXAMPLES
+
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLES), "--db", str(tmp_path / "dask.db"),
+                                      "--scheduler", "local", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    built = build_paths([EXAMPLES], tmp_path / "built.db", workers=1)
+    assert f"documents: {built.new} new, 0 changed, 0 unchanged, 0 failed" in result.output
+    assert exported(tmp_path / "dask.db") == exported(tmp_path / "built.db")
