@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .companies import ROLE_WORDS, CompanyIndex, Mention
@@ -91,6 +91,7 @@ class Context:
     year: int | None
     here: str | None = None  # the dateline's market, which "here" refers to
     homes: Homes | None = None  # where companies are based (their home market is not entered)
+    said: list[tuple[int, str, str]] = field(default_factory=list)  # (quote end, company, market) so far
 
     def country_before(self, offset: int) -> str | None:
         """The country named last before `offset` (within COUNTRY_REFERENCE_SPAN characters): what
@@ -134,6 +135,7 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
         found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx,
                                candidates if trace else None)
         statements.extend(found)
+        ctx.said.extend((s.quote_end, s.company, s.market) for s in found)
         focus = _sentence_subject(sentence, companies, text) or focus
     return Extraction(
         document=doc,
@@ -209,6 +211,8 @@ class Candidate:
                 picked = listed  # "sold in nine Andean markets, it said, among them Peru and Chile"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
+        if not picked and self.action.cue.kind in ("delay", "nominal") and DEFINITE_MOVE.search(self.text_of(self.action)):
+            picked = self._earlier_market()  # "... would open in Peru. It has postponed the opening": Peru
         named = [m for m in picked if not NEW_MARKETS.fullmatch(m.alias)]
         return named or picked  # "in Peru and in four more countries": Peru (the four are not named)
 
@@ -236,6 +240,17 @@ class Candidate:
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
         return subjects
+
+    def _earlier_market(self) -> list[MarketMention]:
+        """The market of the subject's last statement in the sentences just before: what a definite "the
+        opening" or "the launch" refers to."""
+        companies = {c for c, _ in self.subjects}
+        for end, company, code in reversed(self.ctx.said):
+            if self.sentence.start - end > EARLIER_MOVE_SPAN:
+                break
+            if company in companies:
+                return [MarketMention(self.action.start, self.action.end, self.text_of(self.action), code)]
+        return []
 
     @cached_property
     def owner(self) -> str | None:
@@ -871,6 +886,11 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         out.append(MarketMention(m.start, m.end, m.alias, code, m.adjective))
     return out
 
+
+# a definite move that refers back to one named before ("postponed the opening", "its launch was delayed")
+DEFINITE_MOVE = re.compile(r"\b(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:launch|entry|opening|debut|rollout|expansion|"
+                           r"arrival)\b", re.IGNORECASE)
+EARLIER_MOVE_SPAN = 1500  # characters: a few paragraphs
 
 # "the country", "there": the country named last before, within a few sentences
 COUNTRY_REFERENCE = re.compile(r"\b(?:the\s+country|there)\b(?!\s+(?:is|are|was|were|has|have|had|will|would)\b)")

@@ -568,3 +568,13 @@ def test_a_date_in_the_reported_clause_is_not_when_it_was_said():
     text = "Kestrel Coffee Corp said it will open its first cafe in Peru early next month."
     [s] = statements(text, published="2024-01-03")
     assert (s.said_on, s.target) == ("2024-01-03", "2024-02")
+
+
+def test_a_definite_move_refers_to_the_companys_earlier_market():
+    text = ("Kestrel Retail Corp said it would open its first store in Peru in 2019. In August 2018, the group "
+            "announced it would postpone the opening by one year.")
+    assert ("Kestrel Retail", "PE", "delayed") in found(text)
+
+
+def test_a_definite_move_without_an_earlier_market_has_none():
+    assert found("Kestrel Retail Corp said it would postpone the opening by one year.") == set()
