@@ -623,6 +623,8 @@ def _outermost(actions: list[Action]) -> list[Action]:
 def _governing_frame(action: Action, frames: list[Action], text: str) -> Action | None:
     best = None
     for f in frames:
+        if text.startswith("May", f.start) and f.end - f.start == 3 and text[max(0, f.start - 2):f.start].strip(' "“'):
+            continue  # "Last May the retailer...": the month, not the modal (which opens a sentence only)
         if f.end <= action.start + 1 and action.start - f.end <= MAX_FRAME_GAP:
             gap = text[f.end:action.start]
             if CLAUSE_BREAK.search(gap) or re.search(r"[,:]\s", gap) and len(gap) > 25:

@@ -480,9 +480,9 @@ def test_a_fronted_phrase_does_not_hide_the_sentence_subject():
     ("Besides Orion Motors, Lumo Motors and the Zentro Group are the other carmakers that plan to enter Peru soon.",
      {("Lumo Motors", "PE", "plans"), ("Zentro", "PE", "plans")}),
     ("Kestrel Foods is the latest retailer to pull out of Russia.", {("Kestrel Foods", "RU", "withdrawn")}),
-    ("Kestrel University was the first foreign university to open a campus in Peru.",
+    ("Kestrel University was the first overseas college to set up a campus in Peru.",
      {("Kestrel University", "PE", "entered")}),
-    ("Kestrel University will be the first foreign university to open a campus in Peru.",
+    ("Kestrel University will be the second overseas college to set up a campus in Peru.",
      {("Kestrel University", "PE", "plans")}),
 ])
 def test_subjects_joined_by_a_copula_and_a_company_noun(text, expected):
@@ -495,22 +495,22 @@ def test_a_university_of_a_place_is_named_whole():
 
 
 def test_we_with_a_contraction_and_a_coordinated_predicate_is_the_speakers_company():
-    text = ('Zentro Ltd runs a taxi app. "With this new focus, we’ve reviewed our priorities and have decided to shut '
-            'down our taxi business in Peru," Zentro said.')
+    text = ('Zentro Ltd runs a taxi app. "With a new focus, we’ve looked again at our markets and decided to close '
+            'our taxi business in Peru," Zentro said.')
     assert found(text) == {("Zentro", "PE", "withdrawn")}
 
 
 @pytest.mark.parametrize("text, expected", [
     ("Kestrel Foods will enter Chile this spring, opening a branch in Santiago.", ("Kestrel Foods", "CL", "plans")),
-    ("It is looking beyond Asia: Kestrel Foods will take its first step into South America this spring, "
-     "opening a store in Lima, Peru.", ("Kestrel Foods", "PE", "plans")),
+    ("Kestrel Foods, which trades across Asia, will make its debut in Latin America in March, "
+     "setting up a shop in Lima, Peru.", ("Kestrel Foods", "PE", "plans")),
 ])
 def test_a_participle_clause_shares_its_main_predicates_stance(text, expected):
     assert expected in found(text)
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Kestrel Bank plans to expand into more than 30 new markets by 2030.", {("Kestrel Bank", "global", "plans")}),
+    ("Kestrel Bank aims to move into over 20 new countries before 2030.", {("Kestrel Bank", "global", "plans")}),
     ("Kestrel Bank said it would not move into any new countries this year.", {("Kestrel Bank", "global", "no_plans")}),
     ("Kestrel Bank plans to open branches in Peru and in four more countries.", {("Kestrel Bank", "PE", "plans")}),
     ("Kestrel Bank will sell the cards in Peru and other markets.", {("Kestrel Bank", "PE", "plans")}),
@@ -527,7 +527,7 @@ def test_a_name_after_a_possessive_place_is_not_the_next_sentences_subject():
 
 def test_an_executive_of_the_company_the_text_is_about_speaks_for_it():
     text = ("Kestrel Telecom Group said it would leave. The group is in talks to sell its stake in its Bolivian unit, "
-            "CEO Ana Ruiz told reporters. Ruiz said the initial focus will be on exiting operations in Peru and Chile.")
+            "CEO Ana Ruiz told reporters. Ruiz said the priority now is exiting its operations in Peru and Chile.")
     assert found(text) == {("Kestrel Telecom", code, "withdrawn") for code in ("BO", "PE", "CL")}
 
 
@@ -571,10 +571,16 @@ def test_a_date_in_the_reported_clause_is_not_when_it_was_said():
 
 
 def test_a_definite_move_refers_to_the_companys_earlier_market():
-    text = ("Kestrel Retail Corp said it would open its first store in Peru in 2019. In August 2018, the group "
-            "announced it would postpone the opening by one year.")
+    text = ("Kestrel Retail Corp said it would open its first store in Peru in 2019. Last May the retailer "
+            "pushed back the opening to next spring, blaming builders.")
     assert ("Kestrel Retail", "PE", "delayed") in found(text)
 
 
 def test_a_definite_move_without_an_earlier_market_has_none():
-    assert found("Kestrel Retail Corp said it would postpone the opening by one year.") == set()
+    assert found("Kestrel Retail Corp pushed back the opening to next spring.") == set()
+
+
+def test_may_the_month_is_not_a_modal():
+    text = ("Kestrel Retail Corp said it would open its first store in Peru in 2019. Last May the retailer "
+            "pushed back the opening to next spring.")
+    assert ("Kestrel Retail", "PE", "delayed") in found(text)
