@@ -351,6 +351,22 @@ def _executive_subject(c: Candidate) -> bool:
     return EXECUTIVE_SUBJECT.search(c.ctx.doc.text, max(c.sentence.start, start - 80), start) is not None
 
 
+# a new product named as what is launched ("launched two new brands in", "launched on the Peruvian market a new beer")
+NEW_PRODUCT = re.compile(r"\b(?:a|an|its|their|the|two|three|four|five|several|\d+)\s+(?:[\w-]+\s+)?new\s+"
+                         r"(?!(?:stores?|shops?|outlets?|branch(?:es)?|offices?|markets?|countries|ventures?|units?|"
+                         r"subsidiar(?:y|ies)|operations?|business(?:es)?)\b)")
+
+
+def _new_product(c: Candidate) -> bool:
+    """"launched two new brands in South Africa": a new product in a market the company serves, not an entry
+    (data model: judgement calls)."""
+    text, a = c.ctx.doc.text, c.action
+    if a.cue.kind != "entry" or not re.match(r"(?:launch|introduc|roll)", text[a.start:a.end], re.IGNORECASE):
+        return False
+    window = text[a.start:min(c.scope_end, a.end + 60)]
+    return NEW_PRODUCT.search(window) is not None
+
+
 def _plural_subject(c: Candidate) -> bool:
     """"invite more grain brokers to set up shop here": their move, not a company's (unless the move
     names its owner: "analysts believe Brightmart's entry into Peru...")."""
@@ -367,6 +383,7 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
     ("participle describing a noun", lambda c: _reduced_relative(c.action, c.ctx.doc.text)),
     ("a thing's relative clause", _things_relative_clause),
     ("goods sold there", _goods_sold),
+    ("a new product launched", _new_product),
     ("plural subject", _plural_subject),
     ("a person as subject", _person_subject),
     ("an executive as subject", _executive_subject),

@@ -584,3 +584,15 @@ def test_may_the_month_is_not_a_modal():
     text = ("Kestrel Retail Corp said it would open its first store in Peru in 2019. Last May the retailer "
             "pushed back the opening to next spring.")
     assert ("Kestrel Retail", "PE", "delayed") in found(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Motors is launching two new brands in Peru before the end of the year.", set()),
+    ("Kestrel Brewing launched on the Peruvian market a new beer made of sorghum.", set()),
+    ("Kestrel Motors will launch its cars in Peru and New Zealand next year.",
+     {("Kestrel Motors", "PE", "plans"), ("Kestrel Motors", "NZ", "plans")}),
+    ("Kestrel Foods will launch in Peru, opening two new stores in Lima.", {("Kestrel Foods", "PE", "plans")}),
+    ("Kestrel Oil has been exploring the Peruvian offshore area for more oil.", set()),
+])
+def test_new_products_and_oil_exploration_are_not_entries(text, expected):
+    assert found(text) == expected
