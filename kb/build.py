@@ -251,7 +251,7 @@ def extraction(files: list[Path], known: dict[str, str], limit: float | None, wa
     if scheduler:
         from .cluster import dask_results
 
-        with dask_results(files, known, limit, warnings, scheduler, workers if scheduler == "local" else None) as r:
+        with dask_results(files, known, limit, scheduler, workers if scheduler == "local" else None) as r:
             yield r
     elif workers > 1 and len(files) > 1:  # worker processes, supervised: a dead one is replaced
         with Supervisor(files, workers, known, limit, warnings) as results:

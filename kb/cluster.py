@@ -179,9 +179,8 @@ def connect(scheduler: str, workers: int | None = None):
 class DaskExtraction:
     """Results of `files`, in their order (iterate once), extracted by the client's workers."""
 
-    def __init__(self, client, files: list[Path], known: dict[str, str], limit: float | None,
-                 warnings: list[tuple[str, str]]):
-        self.client, self.files, self.limit, self.warnings = client, files, limit or None, warnings
+    def __init__(self, client, files: list[Path], known: dict[str, str], limit: float | None):
+        self.client, self.files, self.limit = client, files, limit or None
         self.distributed = require_dask()
         threads = max(1, sum(client.nthreads().values()))
         self.window = threads * 2  # batches in flight
@@ -276,8 +275,8 @@ def _brief(error: Exception) -> str:
 
 
 @contextmanager
-def dask_results(files: list[Path], known: dict[str, str], limit: float | None, warnings: list[tuple[str, str]],
-                 scheduler: str, workers: int | None = None) -> Iterator[Iterator[Result]]:
+def dask_results(files: list[Path], known: dict[str, str], limit: float | None, scheduler: str,
+                 workers: int | None = None) -> Iterator[Iterator[Result]]:
     """The results of extracting `files` on the Dask scheduler `scheduler` (or "local")."""
     with connect(scheduler, workers) as client:
-        yield iter(DaskExtraction(client, files, known, limit, warnings))
+        yield iter(DaskExtraction(client, files, known, limit))
