@@ -356,6 +356,8 @@ def _surname(surface: str, text: str) -> bool:
     """A single word the text also writes after a first name ("Rob Shuter" ... "Shuter said"): a person."""
     if " " in surface:
         return False
+    if re.search(rf"\b[A-Z][a-z]+\s+[A-Z]\.\s+{re.escape(surface)}\b", text):
+        return True  # "John M. Huston": a first name and a middle initial before it
     for m in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surface)}\b(?!\s+[A-Z])", text):
         first = m.group(1)
         if first not in NOT_NAMES and not find_markets(first) and not re.fullmatch(BUSINESS_WORDS, first) \

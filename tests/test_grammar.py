@@ -596,3 +596,13 @@ def test_may_the_month_is_not_a_modal():
 ])
 def test_new_products_and_oil_exploration_are_not_entries(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Orion Group said Mary T. Lindqvist has been named head of the Peruvian unit, which has also created the "
+     "offices of vice president and treasurer.", set()),
+    ("Orion Oil's new president Carl P. Brandt said it could decide to close a Peruvian refinery.",
+     {("Orion Oil", "PE", "withdrawn")}),
+])
+def test_people_with_middle_initials_and_offices_that_are_positions(text, expected):
+    assert found(text) == expected
