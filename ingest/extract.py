@@ -681,6 +681,9 @@ def _stance(action: Action, frame: Action | None, text: str) -> str | None:
             return "considering"  # "might be aiming to move into": a plan only maybe
         if text[frame.start:frame.end].lower() == "would" and CONDITIONAL.search(text, max(0, frame.start - 160), frame.start):
             return "considering"  # "if the option is taken up, it would mark its entry": if, not when
+        if text[frame.start:frame.end].lower() in ("will", "would") and re.match(r"\s+now\b", text[frame.end:frame.end + 5]) \
+                and kind == "entry":
+            return "entered"  # "its service will now be available in Peru": from now on
         return frame.cue.stance
     first = FIRST_TO.search(text, max(0, action.start - 120), action.start)
     if first and kind == "entry":  # "was the first foreign bank to open a branch in Peru"
@@ -957,7 +960,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         company = _pronoun_company(speaker, focus)
         return [(company, "pronoun")] if company else []
     if not before:
-        if _opening_reference().match(text, sentence.start, cue_start):
+        if _opening_reference().match(text, sentence.start, min(sentence.end, cue_start + 12)):
             company = _pronoun_company(speaker, focus)  # "The carmaker had announced in early 2019 its plan to enter"
             return [(company, "reference opening the sentence")] if company else []
         return []
@@ -1100,7 +1103,7 @@ def _opening_reference() -> re.Pattern[str]:
     """A sentence whose subject is 'It' or 'The <company noun>' (up to three words before the noun),
     followed by its verb: its company is the one the text is about."""
     nouns = speech_alternation("company_noun")
-    return re.compile(rf"\W*(?:It|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
+    return re.compile(rf"\W*(?:It|Services|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
                       rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
 
 

@@ -606,3 +606,13 @@ def test_new_products_and_oil_exploration_are_not_entries(text, expected):
 ])
 def test_people_with_middle_initials_and_offices_that_are_positions(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Streamo Ltd runs a music app with services in Asia. Services will now be available across 13 markets, the "
+     "company said, among them Peru and Chile.", {("Streamo", "PE", "entered"), ("Streamo", "CL", "entered")}),
+    ("Streamo Ltd already serves 50 countries (among them Peru and Chile, where Streamo services began in March).",
+     {("Streamo", "PE", "entered"), ("Streamo", "CL", "entered")}),
+])
+def test_services_as_subjects_and_will_now(text, expected):
+    assert found(text) == expected
