@@ -424,9 +424,26 @@ def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool
     return False
 
 
+def _unit_subject_at_home(c: Candidate, company: str, market: MarketMention) -> bool:
+    """"Kestrel's U.K. subsidiary formed a venture in Britain": the subject is the company's unit in that
+    market, acting at home (not "Kestrel formed a U.K. subsidiary", which is an entry)."""
+    start = (c.frame or c.action).start
+    for m in c.cues.markets:
+        if c.sentence.start <= m.start < start and country_of(m.code) == country_of(market.code) and UNIT_SUBJECT.match(
+                c.ctx.doc.text, m.end) and re.search(r"(?:'s|’s)\s+(?:<[^<>]{1,12}>\s+)?(?:[\w-]+\s+)?$",
+                                                  c.ctx.doc.text[max(0, m.start - 40):m.start]):
+            return True
+    return False
+
+
+UNIT_SUBJECT = re.compile(r"\s+(?:[\w-]+\s+)?(?:subsidiary|unit|arm|affiliate|division)\s+(?:has\s+|had\s+|will\s+|also\s+)?"
+                          r"(?:[a-z]+ed|said|says|plans|will|is|was|has)\b", re.IGNORECASE)
+
+
 STATEMENT_FILTERS: tuple[tuple[str, Callable[[Candidate, str, MarketMention], bool]], ...] = (
     ("home market", _home),
     ("a unit's own market", _units_own_market),
+    ("the company's unit at home", _unit_subject_at_home),
     ("named for the market", _named_for_market),
 )
 
