@@ -622,7 +622,7 @@ def test_services_as_subjects_and_will_now(text, expected):
     ("Last year, Kestrel Motor Co's U.K. subsidiary formed a joint venture with Orion SpA for the supply of vans "
      "in Britain.", set()),
     ("Kestrel Motor Co formed a British subsidiary to sell vans.", {("Kestrel Motor", "GB", "entered")}),
-    ("Traders said Kestrel Crude sold for delivery into the U.S. Gulf at a discount.", set()),
+    ("Brokers said a cargo of Kestrel Crude was sold for delivery to Peru at a discount.", set()),
 ])
 def test_a_unit_at_home_and_goods_sold_for_delivery(text, expected):
     assert found(text) == expected
