@@ -211,7 +211,8 @@ class Candidate:
                 picked = listed  # "sold in nine Andean markets, it said, among them Peru and Chile"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
-        if not picked and self.action.cue.kind in ("delay", "nominal") and DEFINITE_MOVE.search(self.text_of(self.action)):
+        if not picked and self.action.cue.kind in ("delay", "nominal") and (
+                DEFINITE_MOVE.search(self.text_of(self.action)) or "such" in self.text_of(self.action)):
             picked = self._earlier_market()  # "... would open in Peru. It has postponed the opening": Peru
         named = [m for m in picked if not NEW_MARKETS.fullmatch(m.alias)]
         return named or picked  # "in Peru and in four more countries": Peru (the four are not named)

@@ -626,3 +626,14 @@ def test_services_as_subjects_and_will_now(text, expected):
 ])
 def test_a_unit_at_home_and_goods_sold_for_delivery(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('Kestrel Motors Ltd is planning to enter Peru, two people said. A spokesman said "Kestrel has no such plans," '
+     "without elaborating.", {("Kestrel Motors", "PE", "plans"), ("Kestrel Motors", "PE", "no_plans")}),
+    ("A spokesman said Kestrel Motors Ltd has no such plans.", set()),
+    ("Last month Kestrel AI Inc took its chatbot offline in Peru after a regulator's order.",
+     {("Kestrel AI", "PE", "withdrawn")}),
+])
+def test_denials_of_a_reported_plan_and_services_taken_offline(text, expected):
+    assert found(text) == expected
