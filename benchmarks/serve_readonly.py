@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from benchmarks.serve import _free_port, summarize
 
@@ -102,7 +103,7 @@ async def drive(bases: list[str], urls: list[str], concurrency: int, seconds: fl
                 if r.status_code != 200:
                     sys.exit(f"error: {base}{url} answered HTTP {r.status_code}")
         latencies: list[float] = []
-        counter = iter(range(10**12))
+        counter = itertools.count()  # round-robin over the processes
         end = time.perf_counter() + seconds
 
         async def client_loop(k: int) -> None:
