@@ -901,7 +901,11 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         placed = [m for m in inside if m.adjective  # "a French subsidiary", not "export U.S. expertise"
                   or re.search(r"\b(?:in|into|to|across|throughout)\s+(?:the\s+)?$", text[action.start:m.start])]
         picked = [m for m in picked if m not in inside or m in placed]  # "export U.S. expertise to Europe"
-        if placed:  # "a joint venture in London ... for the sale of equities in Europe": London governs
+        if placed and len(placed[-1].code) != 2 and len(trailing[0].code) == 2 and re.fullmatch(
+                r"\s*(?:(?:in|into|across)\s+)?(?:the\s+)?", text[action.end:trailing[0].start]) \
+                and re.search(r"\b(?:in|into|across)\s+(?:the\s+)?$", text[action.start:trailing[0].start]):
+            picked = [m for m in picked if m not in placed]  # "its Central American assets in Peru": Peru
+        elif placed:  # "a joint venture in London ... for the sale of equities in Europe": London governs
             trailing = [placed[-1]] + trailing
     if len(trailing) > 1:
         keep = [trailing[0]]

@@ -637,3 +637,15 @@ def test_a_unit_at_home_and_goods_sold_for_delivery(text, expected):
 ])
 def test_denials_of_a_reported_plan_and_services_taken_offline(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Telecom is weighing options for its Central American assets in Panama and Costa Rica, people "
+     "familiar with the talks said.", {("Kestrel Telecom", "PA", "withdrawn"), ("Kestrel Telecom", "CR", "withdrawn")}),
+    ("Kestrel Bank Corp wants a buyer for its small branch in Lima, Peru.",
+     {("Kestrel Bank", "PE", "withdrawn")}),
+    ("Kestrel Forklift Co Ltd may set up a European unit because of Japan's export limits.",
+     {("Kestrel Forklift", "europe", "considering")}),
+])
+def test_a_business_put_up_for_sale_and_a_region_beside_its_countries(text, expected):
+    assert found(text) == expected
