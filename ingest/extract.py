@@ -368,6 +368,15 @@ def _new_product(c: Candidate) -> bool:
     return NEW_PRODUCT.search(window) is not None
 
 
+def _conditional_permission(c: Candidate) -> bool:
+    """"will only be allowed to sell its phones in Peru if...": a condition someone else sets, not the
+    company's stance."""
+    text, a = c.ctx.doc.text, c.action
+    return re.search(r"\b(?:allowed|permitted)\s+(?:by\s+[^,;]{1,40}?\s+)?to\s+(?:[a-z]+\s+){0,2}$",
+                     text[max(c.sentence.start, a.start - 80):a.start]) is not None \
+        and re.search(r"\b(?:if|unless|provided|as\s+long\s+as|on\s+condition)\b", text[a.end:c.sentence.end]) is not None
+
+
 def _plural_subject(c: Candidate) -> bool:
     """"invite more grain brokers to set up shop here": their move, not a company's (unless the move
     names its owner: "analysts believe Brightmart's entry into Peru...")."""
@@ -385,6 +394,7 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
     ("a thing's relative clause", _things_relative_clause),
     ("goods sold there", _goods_sold),
     ("a new product launched", _new_product),
+    ("a condition set by others", _conditional_permission),
     ("plural subject", _plural_subject),
     ("a person as subject", _person_subject),
     ("an executive as subject", _executive_subject),

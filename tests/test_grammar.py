@@ -649,3 +649,8 @@ def test_denials_of_a_reported_plan_and_services_taken_offline(text, expected):
 ])
 def test_a_business_put_up_for_sale_and_a_region_beside_its_countries(text, expected):
     assert found(text) == expected
+
+
+def test_a_permission_on_a_condition_is_not_the_companys_plan():
+    text = "Kestrel Phones will only be allowed by the government to sell its phones in Peru if half the parts are made there."
+    assert found(text) == set()
