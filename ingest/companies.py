@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cues import find_phrases
 from .datafiles import data_rows
 from .markets import find_markets
+from .textsearch import ByStart, find_phrases
 
 LEGAL_SUFFIXES = (
     r"Corp(?:oration)?|Inc(?:orporated)?|Co|Cos|Company|Ltd|Limited|AG|SA|S\.A|SpA|S\.p\.A|NV|N\.V|BV|B\.V|"
@@ -110,6 +110,7 @@ class CompanyIndex:
     institutions: set[str] = field(default_factory=set)  # names of bodies that are not companies, as written
     corporate: set[str] = field(default_factory=set)  # companies named with a legal form, ticker or on the known list
     legal_forms: dict[str, set[str]] = field(default_factory=dict)  # company -> legal forms it is written with
+    by_start: ByStart[Mention] = field(default_factory=lambda: ByStart([]))  # the mentions, for mentions_between
 
     def add(self, surface: str, offset: int, corporate: bool = False, legal_form: bool = False) -> str | None:
         """Register a company written as `surface` (`legal_form`: written with one, so a leading title
@@ -167,18 +168,13 @@ class CompanyIndex:
         for n in range(len(words) - 1, 0, -1):
             prefix, rest = " ".join(words[:n]), words[n:]
             parent = self.alias_to_name.get(prefix)
-            if parent and parent != name and all(find_markets(w, shouting=True) or w in SUBSIDIARY_WORDS for w in rest):
+            if parent and parent != name and all(find_markets(w, any_case=True) or w in SUBSIDIARY_WORDS for w in rest):
                 return parent
         return None
 
     def mentions_between(self, start: int, end: int) -> list[Mention]:
         """Mentions starting in [start, end), by bisection over the sorted mentions."""
-        from bisect import bisect_left
-
-        starts = getattr(self, "_starts", None)
-        if starts is None or len(starts) != len(self.mentions):
-            starts = self._starts = [m.start for m in self.mentions]
-        return self.mentions[bisect_left(starts, start):bisect_left(starts, end)]
+        return self.by_start.between(start, end)
 
     def resolve(self, surface: str) -> str | None:
         return self.alias_to_name.get(re.sub(r"\s+", " ", surface).strip(" ,."))
@@ -244,11 +240,12 @@ class CompanyIndex:
         found = find_phrases(text, aliases)  # the alternation below, without compiling it per document
         if found is not None:
             self.mentions = [Mention(start, end, alias, names[alias]) for start, end, alias in found]
-            return
-        pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
-        for m in pattern.finditer(text):
-            surface = re.sub(r"\s+", " ", m.group(1))
-            self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
+        else:
+            pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
+            for m in pattern.finditer(text):
+                surface = re.sub(r"\s+", " ", m.group(1))
+                self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
+        self.by_start = ByStart(self.mentions)
 
 
 # A brand-style name: capitalized words, digits after the first ("Forever 21"), "&" and "+" ("H&M", "Disney+").

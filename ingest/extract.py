@@ -9,7 +9,6 @@ TIMEX3 tagger. Nothing here touches a database.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -23,6 +22,7 @@ from .markets import NEW_MARKETS, MarketMention, country_of, find_markets, marke
 from .records import Document, Event, Extraction, Statement
 from .sentences import Sentence, split
 from .speakers import ANALYST, GOVERNMENT, Attribution, People, attribute
+from .textsearch import ByStart
 from .timex import Timex, tag
 
 MAX_FRAME_GAP = 45  # characters between a frame's end and its action's start
@@ -70,7 +70,6 @@ FINANCIAL_MARKETS = re.compile(
     rf"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:{FINANCE_WORDS}|commercial\s+paper)\s+markets?\b")
 CONDITIONAL = re.compile(r"\b(?:option|options|if|unless|proposal|proposed|possible|possibility|could|might)\b", re.IGNORECASE)
 PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
-SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
 
 
 @dataclass
@@ -81,36 +80,38 @@ class Action:
 
 
 @dataclass
-class Context:
-    """Per-document lookups shared by every sentence."""
+class DocumentIndex:
+    """What extraction looks up in one document, shared by every sentence: its companies, people,
+    dates, year, dateline market and where its companies are based."""
 
     doc: Document
     companies: CompanyIndex
     people: People
-    timexes: list[Timex]
+    timexes: ByStart[Timex]  # the temporal expressions, in order of start
     year: int | None
-    here: str | None = None  # the dateline's market, which "here" refers to
-    homes: Homes | None = None  # where companies are based (their home market is not entered)
+    dateline_market: str | None = None  # the dateline's market, which "here" refers to
+    company_homes: Homes | None = None  # where companies are based (their home market is not entered)
     said: list[tuple[int, str, str]] = field(default_factory=list)  # (quote end, company, market) so far
+
+    @cached_property
+    def _countries(self) -> ByStart[tuple[int, str]]:
+        """(end, country) of every country the text names that is not a company's seat ("Japan's Kanzo")."""
+        return ByStart([(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
+                        if len(country_of(m.code) or "") == 2
+                        and not (self.company_homes and self.company_homes.is_seat(m.start, m.end))],
+                       key=lambda country: country[0])
 
     def country_before(self, offset: int) -> str | None:
         """The country named last before `offset` (within COUNTRY_REFERENCE_SPAN characters): what
         "the country" and "there" refer to."""
-        if not hasattr(self, "_countries"):
-            self._countries = [(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
-                               if len(country_of(m.code) or "") == 2
-                               and not (self.homes and self.homes.is_seat(m.start, m.end))]  # not "Japan's Kanzo"
-            self._country_ends = [end for end, _ in self._countries]
-        i = bisect_left(self._country_ends, offset)
-        if i and offset - self._countries[i - 1][0] <= COUNTRY_REFERENCE_SPAN:
-            return self._countries[i - 1][1]
+        last = self._countries.last_before(offset)
+        if last and offset - last[0] <= COUNTRY_REFERENCE_SPAN:
+            return last[1]
         return None
 
     def timexes_between(self, start: int, end: int) -> list[Timex]:
         """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
-        if not hasattr(self, "_starts"):
-            self._starts = [t.start for t in self.timexes]
-        return self.timexes[bisect_left(self._starts, start):bisect_left(self._starts, end)]
+        return self.timexes.between(start, end)
 
 
 def extract(doc: Document, trace: bool = False) -> Extraction:
@@ -121,22 +122,23 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
     people = People.build(text, companies)
     timexes = [t for t in tag(text, doc.published) if 0 <= t.start < t.end <= len(text)]
     year = int(doc.published[:4]) if doc.published else None
-    here = _dateline_market(doc, year)
-    ctx = Context(doc, companies, people, timexes, year, here, read_homes(text, companies, here, year))
+    dateline_market = _dateline_market(doc, year)
+    ctx = DocumentIndex(doc, companies, people, ByStart(timexes), year, dateline_market,
+                        read_homes(text, companies, dateline_market, year))
     sentences = split(text)
     statements: list[Statement] = []
     candidates: list[dict] = []
-    focus: str | None = _lead_company(companies, sentences)
+    topic_company: str | None = _lead_company(companies, sentences)
     paragraph_speaker: dict[int, Attribution] = {}
     for sentence in sentences:
         attribution = attribute(sentence.text, sentence.start, companies, people)
         if attribution and attribution.kind in ("person", "company"):
             paragraph_speaker.setdefault(sentence.paragraph, attribution)
-        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx,
+        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), topic_company, ctx,
                                candidates if trace else None)
         statements.extend(found)
         ctx.said.extend((s.quote_end, s.company, s.market) for s in found)
-        focus = _sentence_subject(sentence, companies, text) or focus
+        topic_company = _sentence_subject(sentence, companies, text) or topic_company
     return Extraction(
         document=doc,
         statements=_dedupe(_not_served_already(statements)),
@@ -172,7 +174,7 @@ class Candidate:
     extraction makes one per action; the ordered ACTION_FILTERS drop candidates, and each surviving
     (company, market) pair goes through STATEMENT_FILTERS and REWRITES."""
 
-    def __init__(self, sentence: Sentence, action: Action, cues: "SentenceCues", ctx: Context):
+    def __init__(self, sentence: Sentence, action: Action, cues: "SentenceCues", ctx: DocumentIndex):
         self.sentence, self.action, self.cues, self.ctx = sentence, action, cues, ctx
         self.frame = _governing_frame(action, cues.frames, ctx.doc.text)
 
@@ -229,15 +231,15 @@ class Candidate:
         if owner:
             return [(owner, "owner of the move")]
         possessive = re.match(r"(?:its|their|our)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
-        subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
+        subjects = _subjects(self.sentence, start, speaker, self.cues.topic_company, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
             subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
-        elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.focus \
+        elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.topic_company \
                 and speaker.verb_end <= start and re.search(rf"\b{ROLE_WORDS}\b", speaker.role or "", re.IGNORECASE) \
                 and not any(m.start >= speaker.verb_end for m in self.ctx.companies.mentions_between(self.sentence.start, start)) \
                 and not ANALYST.search(speaker.role or "") and not GOVERNMENT.search(speaker.role or ""):
-            subjects = [(self.cues.focus, "the speaker's company, the one the text is about")]  # "CEO Ana Ruiz" of "the group"
+            subjects = [(self.cues.topic_company, "the speaker's company, the one the text is about")]  # "CEO Ana Ruiz" of "the group"
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
         return subjects
@@ -279,7 +281,7 @@ class SentenceCues:
     markets: list[MarketMention]
     attribution: Attribution | None
     para_attr: Attribution | None
-    focus: str | None
+    topic_company: str | None
     previous: tuple[list[MarketMention], int] | None = None  # the last predicate's markets, and its end
 
 
@@ -394,14 +396,14 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
 
 def _home(c: Candidate, company: str, market: MarketMention) -> bool:
     """A company's own home market is not one it enters (data model: judgement calls)."""
-    return bool(c.ctx.homes and c.ctx.homes.is_home(company, market.code))
+    return bool(c.ctx.company_homes and c.ctx.company_homes.is_home(company, market.code))
 
 
 def _named_for_market(c: Candidate, company: str, market: MarketMention) -> bool:
     """"Kestrel Belgian Airways flies from Brussels", "Kestrel Systems (U.K.) Ltd wants to enter the British
     market": a company whose own name holds the market, or a unit named with it in brackets, is at home there."""
     def same(text: str) -> bool:
-        return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, shouting=True))
+        return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, any_case=True))
     if same(company):
         return True
     text = c.ctx.doc.text  # from a little before the sentence: "(U.K.) Ltd" can end a sentence for the splitter
@@ -420,7 +422,7 @@ def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool
         return False
     for m in c.ctx.companies.mentions_between(c.sentence.start, c.action.start):
         if m.company == company and m.text != company and any(
-                country_of(p.code) == country_of(market.code) for p in find_markets(m.text, c.ctx.year, shouting=True)):
+                country_of(p.code) == country_of(market.code) for p in find_markets(m.text, c.ctx.year, any_case=True)):
             return True
     return False
 
@@ -509,7 +511,7 @@ def _trace(c: Candidate, failed: str | None, trace: list[dict]) -> None:
 
 
 def _statements_in(sentence: Sentence, attribution: Attribution | None, para_attr: Attribution | None,
-                   focus: str | None, ctx: Context, trace: list[dict] | None = None) -> list[Statement]:
+                   topic_company: str | None, ctx: DocumentIndex, trace: list[dict] | None = None) -> list[Statement]:
     """Stage one: a candidate per action; stage two: the filters and rewrites above. With `trace`, every
     candidate (each company and market it reads, when it has them) is recorded there with every filter
     that holds for it and the one that dropped it ("dropped_by", None when kept)."""
@@ -519,7 +521,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         return []
     shared = SentenceCues(actions, [a for a in cues if a.cue.kind == "frame"], [a for a in cues if a.cue.kind == "block"],
                           [a for a in cues if a.cue.kind == "block_after"], _markets_in(sentence, ctx),
-                          attribution, para_attr, focus)
+                          attribution, para_attr, topic_company)
     out: list[Statement] = []
     seen: set[tuple[str, str, str]] = set()
     for action in _outermost(actions):
@@ -564,7 +566,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                         "action_text": c.text_of(action),
                         "market_alias": market.alias,
                         "company_rule": subject_rule,
-                        "home": ctx.homes.rule.get(company) if ctx.homes else None,
+                        "home": ctx.company_homes.rule.get(company) if ctx.company_homes else None,
                         "speaker_rule": c.speaker.rule if c.speaker else None,
                         "said_on_rule": said_rule,
                         "target_rule": target_rule,
@@ -791,16 +793,16 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
     if len(parts) > 1 and re.fullmatch(r"[A-Z][A-Za-z.]{1,5}", parts[1]):
         parts[1] = parts[1].title() + ("" if parts[1].endswith(".") else ".")  # "MILWAUKEE, WIS." / "Fla"
     place = ", ".join(parts[:2])  # "NEWMARKET, N.H., March 12"
-    found = find_markets(place, year, shouting=True)
+    found = find_markets(place, year, any_case=True)
     return country_of(found[0].code) if found else None
 
 
-def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
-    shouting = sentence.text.isupper()
-    found = find_markets(sentence.text, ctx.year, shouting=shouting)
-    if ctx.here:
+def _markets_in(sentence: Sentence, ctx: DocumentIndex) -> list[MarketMention]:
+    any_case = sentence.text.isupper()
+    found = find_markets(sentence.text, ctx.year, any_case=any_case)
+    if ctx.dateline_market:
         for m in re.finditer(r"\bhere\b", sentence.text):
-            found.append(MarketMention(m.start(), m.end(), "here", ctx.here, False))
+            found.append(MarketMention(m.start(), m.end(), "here", ctx.dateline_market, False))
     for m in COUNTRY_REFERENCE.finditer(sentence.text):  # "will launch in the country", "entered there"
         code = ctx.country_before(sentence.start + m.start())
         if code:
@@ -822,7 +824,7 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
             continue  # "sold its mills to Halvorsen of Norway": a name's place, not a market
         if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
             continue  # "access to U.S. and European capital markets": finance, not a market to enter
-        if ctx.homes and ctx.homes.is_seat(start, end):
+        if ctx.company_homes and ctx.company_homes.is_seat(start, end):
             continue  # "Kestrel Ltd of Ireland": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]
         if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
@@ -961,8 +963,8 @@ PLURAL_SUBJECT = re.compile(
 COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&|,\s*and)\s*(?:the\s+)?<?")
 
 
-def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, focus: str | None,
-              ctx: Context, possessive: bool = False) -> list[tuple[str, str]]:
+def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, topic_company: str | None,
+              ctx: DocumentIndex, possessive: bool = False) -> list[tuple[str, str]]:
     """The companies a cue is about, with the rule that found each: the subject mentioned last before
     it, the companies coordinated with that one ("Nippon Steel and Inland Steel are negotiating"),
     or what a pronoun refers to ("it plans", "it and Clevite will launch"). None when an institution
@@ -975,11 +977,11 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
         if before:  # "Orion Corp says it will start shipping": the name in the same sentence
             return [(before[-1].company, "pronoun, same sentence")]
-        company = _pronoun_company(speaker, focus)
+        company = _pronoun_company(speaker, topic_company)
         return [(company, "pronoun")] if company else []
     if not before:
         if _opening_reference().match(text, sentence.start, min(sentence.end, cue_start + 12)):
-            company = _pronoun_company(speaker, focus)  # "The carmaker had announced in early 2019 its plan to enter"
+            company = _pronoun_company(speaker, topic_company)  # "The carmaker had announced in early 2019 its plan to enter"
             return [(company, "reference opening the sentence")] if company else []
         return []
     last = before[-1]
@@ -998,7 +1000,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         out.append((m.company, "coordinated subject"))
         last = m
     if re.search(r"\bit\s+and\s+<?$", text[max(sentence.start, before[-1].start - 12):before[-1].start]):
-        company = _pronoun_company(speaker, focus)  # "Orion said it and Kestrel will open..."
+        company = _pronoun_company(speaker, topic_company)  # "Orion said it and Kestrel will open..."
         if company:
             out.append((company, "pronoun"))
     seen: set[str] = set()
@@ -1026,7 +1028,7 @@ def _aside(mention: Mention, cue_start: int, text: str) -> bool:
 
 
 def _venture_partners(action: Action, frame: Action | None, scope_end: int, subjects: list[tuple[str, str]],
-                      ctx: Context) -> list[tuple[str, str]]:
+                      ctx: DocumentIndex) -> list[tuple[str, str]]:
     """A joint venture's partner enters with the subject: "Norda Bank will form a venture in Oslo with
     Canadian broker Kestrel Securities" (a partner at home is dropped later, as every home market is)."""
     text = ctx.doc.text
@@ -1043,19 +1045,19 @@ def _venture_partners(action: Action, frame: Action | None, scope_end: int, subj
     return out
 
 
-def _is_person(company: str, ctx: Context) -> bool:
+def _is_person(company: str, ctx: DocumentIndex) -> bool:
     """A "company" found only as a capitalized subject that the text names as a person ("Lyng said")."""
     return company not in ctx.companies.corporate and ctx.people.find(company) is not None
 
 
-def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:
+def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex) -> str | None:
     """The company mentioned last before `before` in the sentence (the cue's subject)."""
     best: Mention | None = None
     for m in companies.mentions_between(sentence.start, before):
         if m.end <= before:
             if best is None or m.start > best.start:
                 best = m
-    return best.company if best else default
+    return best.company if best else None
 
 
 NOT_SUBJECT_BEFORE = re.compile(
@@ -1125,12 +1127,12 @@ def _opening_reference() -> re.Pattern[str]:
                       rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
 
 
-def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | None:
+def _pronoun_company(speaker: Attribution | None, topic_company: str | None) -> str | None:
     if speaker and speaker.org:
         return speaker.org
     if speaker and speaker.kind == "company" and speaker.speaker:
         return speaker.speaker
-    return focus
+    return topic_company
 
 
 def _quoted(sentence: Sentence, text: str) -> bool:
@@ -1163,7 +1165,7 @@ def _speaker_fields(speaker: Attribution | None, company: str) -> tuple[str | No
     return speaker.speaker, speaker.role, kind
 
 
-def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> tuple[str | None, str, Timex | None]:
+def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: DocumentIndex) -> tuple[str | None, str, Timex | None]:
     """The date the claim was made: a date on the reporting verb, else the publication date."""
     if speaker and speaker.verb_start >= 0:
         text = ctx.doc.text
@@ -1190,7 +1192,7 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
     return None, "no date known", None
 
 
-def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
+def _dated_reporting_verb(sentence: Sentence, ctx: DocumentIndex) -> Timex | None:
     """A date right after a reporting verb of the sentence ("X said Tuesday", "announced on Wednesday that"),
     for a sentence whose speaker was not attributed."""
     text = ctx.doc.text
@@ -1209,7 +1211,7 @@ def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
     return None
 
 
-def _retold_on(sentence: Sentence, ctx: Context) -> Timex | None:
+def _retold_on(sentence: Sentence, ctx: DocumentIndex) -> Timex | None:
     """The date of an earlier claim a later article retells: a past date opening the sentence before a
     reporting verb ("Earlier this year X announced plans...", "In May 2019 the founder said...")."""
     text = ctx.doc.text
@@ -1236,7 +1238,7 @@ def _concrete(value: str) -> bool:
 
 
 def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | None, sentence: Sentence,
-            ctx: Context, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
+            ctx: DocumentIndex, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
     """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030")."""
     begin = (frame or action).start
     end = max(scope_end, action.end)
@@ -1360,14 +1362,14 @@ def _rank(s: Statement) -> tuple:
     return (s.speaker_type == "company", s.speaker is not None, s.confidence, s.target is not None, -s.quote_start)
 
 
-def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
+def _events(sentences: list[Sentence], ctx: DocumentIndex) -> list[Event]:
     """Sightings, filings, approvals: one per company and kind in a document."""
     out: dict[tuple[str, str], Event] = {}
     text = ctx.doc.text
     for sentence in sentences:
         for cue, m in event_cue_matches(sentence.text):
             cue_start, cue_end = sentence.start + m.start(), sentence.start + m.end()
-            company = _subject_company(sentence, cue_start, ctx.companies, None)
+            company = _subject_company(sentence, cue_start, ctx.companies)
             if not company:
                 continue
             markets = [mm for mm in _markets_in(sentence, ctx) if not mm.adjective]

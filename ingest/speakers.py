@@ -11,7 +11,8 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
-from .cues import fold, required_literals, speech, speech_verb_regex
+from .cues import speech, speech_verb_regex
+from .textsearch import FoldedText, gate_of, stands_alone
 
 _ROLE = rf"(?i:{ROLE_WORDS})"
 _PERSON = r"[A-Z][a-zA-Z'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-zA-Z'’-]+){1,2}"
@@ -61,11 +62,11 @@ class People:
     @classmethod
     def build(cls, text: str, companies: CompanyIndex) -> "People":
         people = cls()
-        folded = fold(text)
-        if _may_match(APPOSITION, folded):
+        folded = FoldedText(text)
+        if gate_of(APPOSITION).may_match(folded):
             for m in APPOSITION.finditer(text):
                 people.add(m.group(1), m.group(2), companies)
-        if _may_match(TITLED, folded):
+        if gate_of(TITLED).may_match(folded):
             for m in TITLED.finditer(text):
                 people.add(m.group(2), m.group(1), companies)
                 person = people.people.get(re.sub(r"\s+", " ", m.group(2)).strip())
@@ -77,42 +78,14 @@ class People:
         return people
 
 
-@lru_cache(maxsize=None)
-def _literals(rx: re.Pattern[str]) -> tuple[str, ...] | None:
-    found = required_literals(rx.pattern, rx.flags)
-    return tuple(sorted(found, key=len)) if found else None
-
-
-def _may_match(rx: re.Pattern[str], folded: str) -> bool:
-    """False only when `rx` cannot match the text `folded` was made from (ingest.cues.fold): none of
-    the strings every match holds (a role word, for the people patterns) is in it."""
-    literals = _literals(rx)
-    return literals is None or any(lit in folded for lit in literals)
-
-
 _NOT_FIRST = frozenset("the a an and but in on at by for of to with from as its his her their this that however while".split())
 
 
 def _company_in(text: str, companies: CompanyIndex) -> str | None:
     for alias in sorted(companies.alias_to_name, key=len, reverse=True):
-        if _stands_alone(alias, text):
+        if stands_alone(alias, text):
             return companies.alias_to_name[alias]
     return None
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"  # what \w matches in a str pattern
-
-
-def _stands_alone(word: str, text: str) -> bool:
-    r"""`re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)` without compiling a pattern per word."""
-    i = text.find(word)
-    n = len(word)
-    while i >= 0:
-        if (i == 0 or not _is_word_char(text[i - 1])) and (i + n >= len(text) or not _is_word_char(text[i + n])):
-            return True
-        i = text.find(word, i + 1)
-    return False
 
 
 @dataclass
