@@ -7,6 +7,7 @@ extractor can pick the subject of a cue ("Xiaomi plans to...").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -14,10 +15,19 @@ from .datafiles import data_rows
 from .markets import find_markets
 from .textsearch import ByStart, find_phrases
 
-LEGAL_SUFFIXES = (
-    r"Corp(?:oration)?|Inc(?:orporated)?|Co|Cos|Company|Ltd|Limited|AG|SA|S\.A|SpA|S\.p\.A|NV|N\.V|BV|B\.V|"
-    r"plc|PLC|Plc|GmbH|KG|KGaA|AB|ASA|A/S|Oyj|Pty|Pvt|LLC|LP|L\.P|Bhd|Berhad|Tbk|PT|SE|Holdings?|Group|Cie"
-)
+
+@lru_cache(maxsize=1)
+def legal_forms() -> dict[str, str]:
+    """Legal form -> the country it belongs to ("" when several), from data/legal_forms.csv."""
+    return {row["form"]: row["country"] or "" for row in data_rows("legal_forms.csv")}
+
+
+def phrase_alternation(phrases: Iterable[str]) -> str:
+    """Phrases as a regex alternation, longest first, each space matching any whitespace."""
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+LEGAL_SUFFIXES = phrase_alternation(legal_forms())  # as a regex alternation
 BUSINESS_WORDS = (
     r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"
     r"Electric|Electronics|Steel|Chemicals?|Petroleum|Oil|Gas|Mining|Insurance|Life|Trust|Capital|Financial|"
@@ -195,7 +205,7 @@ class CompanyIndex:
             name = index.add(_trim_leading(surface, titled), m.start(1), corporate=True, legal_form=titled)
             form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
             if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
-                index.legal_forms.setdefault(name, set()).add(form.group(1))
+                index.legal_forms.setdefault(name, set()).add(re.sub(r"\s+", " ", form.group(1)))
         for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():

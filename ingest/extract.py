@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from .companies import ROLE_WORDS, CompanyIndex, Mention
+from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
 from .cues import Cue, event_cue_matches, find_cues, speech, speech_alternation, speech_verb_regex
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
@@ -847,10 +847,13 @@ def _markets_in(sentence: Sentence, ctx: DocumentIndex) -> list[MarketMention]:
 def _in_company_name(text: str, start: int, end: int) -> bool:
     """A place in a company's name: "Commerz Securities (Japan) Co", "Nissei International America>"."""
     before, after = text[max(0, start - 2):start], text[end:end + 12]
-    if before.endswith("(") and re.match(r"\)\s*(?:Co|Ltd|Inc|Corp|Limited|Pte|Pty|GmbH|AG|SA|NV|BV|KK|plc)\b", after):
+    if before.endswith("(") and _BRACKET_THEN_FORM.match(after):
         return True
-    return bool(re.match(r"\s*(?:Co|Corp|Inc|Ltd|Limited|Bank|Holdings|Group|Airlines|Motors)\b\.?", after)) and \
-        bool(re.search(r"[A-Z][\w&-]+\s+$", text[max(0, start - 30):start]))
+    return bool(_NAME_TAIL.match(after)) and bool(re.search(r"[A-Z][\w&-]+\s+$", text[max(0, start - 30):start]))
+
+
+_BRACKET_THEN_FORM = re.compile(rf"\)\s*(?:{LEGAL_SUFFIXES})\b")  # "(Japan) KK"
+_NAME_TAIL = re.compile(rf"\s*(?:{LEGAL_SUFFIXES}|Bank|Airlines|Motors)\b\.?")  # "Nordic Bank", "Iberia Holdings"
 
 
 def _without_dates(text: str, start: int, end: int, timexes: list[Timex]) -> str:

@@ -30,7 +30,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes
+from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes, legal_forms, phrase_alternation
 from .datafiles import data_rows
 from .markets import MarketMention, country_of, find_markets, markets
 
@@ -59,10 +59,16 @@ def _hints() -> dict[str, dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _national_forms() -> dict[str, str]:
+    """The legal forms that belong to one country ("KK", "Oyj"), with its code."""
+    return {form: country for form, country in legal_forms().items() if country}
+
+
+@lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     hints = _hints()
     descriptors = "|".join(re.escape(d) for d in sorted(hints["descriptor"], key=len, reverse=True))
-    suffixes = "|".join(re.escape(s) for s in sorted(hints["suffix"], key=len, reverse=True))
+    suffixes = phrase_alternation(_national_forms())
     exchanges = "|".join(re.escape(e) for e in sorted(hints["exchange"], key=len, reverse=True))
     tail = rf"[.>)]*(?:\s*[<(][^<>()]{{1,12}}[>)])*(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?>?)*"  # "Ltd>", " <SNE.T>"
     return {
@@ -89,6 +95,7 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
     found: dict[str, dict[int, tuple[str, str]]] = {}  # company -> {tier: (code, rule)}
     pats = _patterns()
     hints = _hints()
+    national = _national_forms()
     places = find_markets(text, year)
     starts = [p.start for p in places]
 
@@ -147,10 +154,10 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
         for alias in company.aliases:
             s = pats["suffix"].search(alias)
             if s:
-                note(name, 4, hints["suffix"][s.group(1)], f"legal form {s.group(1)}")
+                note(name, 4, national[re.sub(r"\s+", " ", s.group(1))], f"legal form {s.group(1)}")
         for form in companies.legal_forms.get(name, ()):
-            if form in hints["suffix"]:
-                note(name, 4, hints["suffix"][form], f"legal form {form}")
+            if form in national:
+                note(name, 4, national[form], f"legal form {form}")
         if dateline and name == lead and name in companies.corporate and name not in known_companies() \
                 and not any(_ends_with_place(alias, year) for alias in company.aliases):
             note(name, 5, dateline, "the story's lead company, by its dateline")
