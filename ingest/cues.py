@@ -1,7 +1,8 @@
 """Cue phrases loaded from data files and compiled once.
 
 `data/cues.csv` holds stance frames, entry/exit/delay actions, nominal
-positions and blocking contexts; `data/speech.csv` reporting verbs;
+positions and blocking contexts; `data/reporting_verbs.csv` reporting verbs;
+`data/speech.csv` the words by which a company speaks or is named;
 `data/event_cues.csv` event kinds. Code only combines them.
 """
 from __future__ import annotations
@@ -98,7 +99,19 @@ def speech_alternation(kind: str) -> str:
     return "|".join(sorted(speech()[kind], key=len, reverse=True))
 
 
+@lru_cache(maxsize=None)
+def reporting_verbs(use: str) -> tuple[str, ...]:
+    """The forms of data/reporting_verbs.csv marked for one use ("speaker_cue", "date_cue"), in file order."""
+    return tuple(r["form"] for r in data_rows("reporting_verbs.csv") if r[use] == "yes")
+
+
+@lru_cache(maxsize=None)
+def reporting_alternation() -> str:
+    """The reporting verbs that introduce a speaker, as a regex alternation, longest first."""
+    return "|".join(re.escape(v) for v in sorted(reporting_verbs("speaker_cue"), key=len, reverse=True))
+
+
 @lru_cache(maxsize=1)
 def speech_verb_regex() -> re.Pattern[str]:
-    verbs = sorted(speech()["verb"], key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(v) for v in verbs) + r")(?!\w)")
+    """A reporting verb standing as a word ("said", "announces")."""
+    return re.compile(r"(?<![\w-])(" + reporting_alternation() + r")(?!\w)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues, speech, speech_alternation, speech_verb_regex
+from .cues import Cue, event_cue_matches, find_cues, reporting_alternation, speech, speech_alternation, speech_verb_regex
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
@@ -29,7 +29,7 @@ MAX_FRAME_GAP = 45  # characters between a frame's end and its action's start
 MAX_SCOPE = 120  # characters after an action in which its markets may stand
 CLAUSE_BREAK = re.compile(
     r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s"
-    r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
+    rf"|,\s+(?:[a-z]+ed|{reporting_alternation()})\b"
     r"|\b(?:to\s+)?(?:focus|focusing|concentrate|concentrating)\s+(?:solely\s+|more\s+|only\s+)?on\b"
     r"|,\s+(?:having|and\s+that|and\s+it|and\s+the\s+company)\b"  # "..., having left Peru in 2019", "..., and that it will"
 )
@@ -1015,7 +1015,7 @@ SPEAKER_AFTER_ORG = re.compile(
     r"chief|head|director|president|chairman|founder|official)\s+[A-Z]")
 # a relative clause closed by the comma before the main verb ("X, which sells tea, coffee and cakes, is...")
 ASIDE = re.compile(r",\s+(?:which|who|whose|where)\b[^;.]*?,(?=\s+(?:is|are|was|were|has|have|had|will|would|can|could|"
-                   r"may|might|plans?|said|says|announced|also|now|then|still)\b|\s*$)|,\s+(?:which|who|whose|where)\b[^,;]*,")
+                   rf"may|might|plans?|{reporting_alternation()}|also|now|then|still)\b|\s*$)|,\s+(?:which|who|whose|where)\b[^,;]*,")
 
 
 def _aside(mention: Mention, cue_start: int, text: str) -> bool:
@@ -1127,7 +1127,7 @@ def _opening_reference() -> re.Pattern[str]:
     followed by its verb: its company is the one the text is about."""
     nouns = speech_alternation("company_noun")
     return re.compile(rf"\W*(?:It|Services|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
-                      rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
+                      rf"also|now|then|already|still|{reporting_alternation()}|[a-z]+ed|[a-z]+s)\b")
 
 
 def _pronoun_company(speaker: Attribution | None, topic_company: str | None) -> str | None:

@@ -11,13 +11,13 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
-from .cues import speech, speech_verb_regex
+from .cues import reporting_alternation, speech, speech_verb_regex
 from .textsearch import FoldedText, gate_of, stands_alone
 
 _ROLE = rf"(?i:{ROLE_WORDS})"
 _PERSON = r"[A-Z][a-zA-Z'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-zA-Z'’-]+){1,2}"
 _ROLE_PHRASE = rf"(?:(?:the|a|an|its|their)\s+)?(?:[\w&.’'-]+,?\s+(?:and\s+)?){{0,6}}{_ROLE}(?:\s+(?:of|at|for|in)\s+[^,.;:]{{1,60}}?)?"
-APPOSITION = re.compile(rf"\b({_PERSON}),\s+({_ROLE_PHRASE})(?=\s*[,.;:]|\s+(?:said|says|told|wrote|has|had|is|was|took|stated|added))")
+APPOSITION = re.compile(rf"\b({_PERSON}),\s+({_ROLE_PHRASE})(?=\s*[,.;:]|\s+(?:{reporting_alternation()}|has|had|is|was|took))")
 TITLED = re.compile(rf"\b((?:[A-Z][\w&-]*\s+)?(?:[Vv]ice\s+)?{_ROLE}(?:\s+(?:of|at|for)\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)?)\s+({_PERSON})\b")
 _PERSON_RE = re.compile(_PERSON)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from ..datafiles import data_rows
 from ..textsearch import LiteralGate, first_chars
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "timex"
@@ -110,6 +111,10 @@ def compile_rule(body: str, gated: bool = True) -> re.Pattern:
 @lru_cache(maxsize=1)
 def load() -> Lexicon:
     data = json.loads((DATA_DIR / "lexicon.json").read_text(encoding="utf-8"))
+    # reporting verbs are kept with the others (data/reporting_verbs.csv): those the tagger reads as cues
+    reporting = [r for r in data_rows("reporting_verbs.csv") if r["date_cue"] == "yes"]
+    data["tense_cues"]["reporting"] = [r["form"] for r in reporting]
+    data["tense_cues"]["past_reporting"] = [r["form"] for r in reporting if r["tense"] == "past"]
     spec = yaml.load((DATA_DIR / "rules.yaml").read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     shared = spec.get("patterns", {})
     rules = []

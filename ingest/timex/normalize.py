@@ -73,9 +73,6 @@ def _sentence_window(text: str, start: int, end: int, width: int = 120) -> tuple
     return left, right
 
 
-PAST_REPORTING = frozenset("said told announced reported declared stated added noted disclosed confirmed indicated".split())
-
-
 def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None = None) -> str | None:
     """'future', 'past', 'reporting' (only a reporting verb such as "said" is near) or None.
 
@@ -85,7 +82,8 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     cues = lex.data["tense_cues"]
     fut = set(cues["future"])
     past = set(cues["past"])
-    reporting = set(cues.get("reporting", ()))
+    reporting = set(cues["reporting"])
+    past_reporting = set(cues["past_reporting"])  # "said in a letter on Monday": the verb's own past
     left, right = _sentence_window(text, start, end)
     ltoks = _TOKEN.findall(left.lower())
     rtoks = _TOKEN.findall(right.lower())
@@ -113,7 +111,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
             # after the date, a word in "-ed" is a guess only close by: "markets untouched by" is no verb
             k = kind_at(tokens, i, lambda _i, _d=dist: _d, near if left else 3)
             if k == "reporting":
-                if left and tokens[i] in PAST_REPORTING and best is None:
+                if left and tokens[i] in past_reporting and best is None:
                     best = (dist, "past")  # "said in a letter on Monday": the reporting verb's own past
                     return
                 found_reporting = found_reporting or dist
@@ -132,7 +130,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     if best is None and opens_sentence:
         # the date opens the sentence: "On Monday, the company announced plans to ..." dates the announcement
         for i, w in enumerate(rtoks[:4]):
-            if w in PAST_REPORTING and not (i > 0 and rtoks[i - 1] in ("be", "being", "to", "been")):
+            if w in past_reporting and not (i > 0 and rtoks[i - 1] in ("be", "being", "to", "been")):
                 best = (i + 1, "past")
                 return "past"
             if kind_at(rtoks, i):
