@@ -76,8 +76,17 @@ def stance_cues() -> tuple[Cue, ...]:
     from .grammar import predicate_rows
 
     rows = (*data_rows("cues.csv"), *predicate_rows())
-    return tuple(Cue(r["kind"], r["stance"] or "", r["pattern"], compile_phrase(r["pattern"]), "generated" in r,
-                     r.get("label", "")) for r in rows)
+    cues = []
+    for r in rows:
+        pattern = r["pattern"].replace("%FINANCE%", "|".join(finance_words()))
+        cues.append(Cue(r["kind"], r["stance"] or "", pattern, compile_phrase(pattern), "generated" in r, r.get("label", "")))
+    return tuple(cues)
+
+
+@lru_cache(maxsize=1)
+def finance_words() -> tuple[str, ...]:
+    """The words of data/finance_words.csv, in file order: "X market" after one is a financial market."""
+    return tuple(r["word"] for r in data_rows("finance_words.csv"))
 
 
 @lru_cache(maxsize=1)

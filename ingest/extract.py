@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues, reporting_alternation, speech, speech_alternation, speech_verb_regex
+from .cues import Cue, event_cue_matches, finance_words, find_cues, reporting_alternation, speech, speech_alternation, speech_verb_regex
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
@@ -40,7 +40,7 @@ ATTRIBUTIVE = re.compile(
     r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
 # words that make "X market" a financial market ("capital markets"), never one a company enters
-FINANCE_WORDS = "capital|money|bond|credit|debt|equity|stock|gilt|financial|currency|interbank|futures|options"
+FINANCE_WORDS = "|".join(w.replace(" ", r"\s+") for w in finance_words())
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
     rf"(?:(?:(?!(?:{FINANCE_WORDS})\b)"
