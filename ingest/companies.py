@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cues import reporting_alternation
+from .cues import company_noun_alternation, company_nouns, reporting_alternation
 from .datafiles import data_rows
 from .markets import find_markets
 from .textsearch import ByStart, find_phrases
@@ -270,9 +270,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     Voltra"), before an apposition that names one ("Pennywise, the British digital bank,"), as the
     subject of a verb companies are subjects of ("Zentro has pulled out"), after a country's
     possessive ("Japan's Kanzo") and as the owner of a move ("Lumo's expansion into Canada")."""
-    from .cues import speech_alternation
 
-    nouns, relations = speech_alternation("company_noun"), speech_alternation("company_relation")
+    nouns, relations = company_noun_alternation("self"), company_noun_alternation("relation")
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?"
@@ -411,7 +410,7 @@ def _place_and_business_words(name: str) -> bool:
     if not found or found[0].start != 0:
         return False
     rest = name[found[0].end:].split()
-    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in ("makers", "firms", "companies") for w in rest)
+    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in company_nouns("place_name_tail") for w in rest)
 
 
 def _trim_leading(surface: str, legal_form: bool = False) -> str:

@@ -2,7 +2,8 @@
 
 `data/cues.csv` holds stance frames, entry/exit/delay actions, nominal
 positions and blocking contexts; `data/reporting_verbs.csv` reporting verbs;
-`data/speech.csv` the words by which a company speaks or is named;
+`data/speech.csv` the words by which a company speaks; `data/company_nouns.csv`
+the nouns that name one;
 `data/event_cues.csv` event kinds. Code only combines them.
 """
 from __future__ import annotations
@@ -103,9 +104,15 @@ def speech() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=None)
-def speech_alternation(kind: str) -> str:
-    """The words of one speech.csv kind ("company_noun") as a regex alternation, longest first."""
-    return "|".join(sorted(speech()[kind], key=len, reverse=True))
+def company_nouns(use: str) -> tuple[str, ...]:
+    """The forms of data/company_nouns.csv with one use ("self", "relation", "descriptor"...), in file order."""
+    return tuple(r["form"] for r in data_rows("company_nouns.csv") if use in r["uses"].split())
+
+
+@lru_cache(maxsize=None)
+def company_noun_alternation(use: str) -> str:
+    """The company nouns of one use as a regex alternation, longest first."""
+    return "|".join(sorted(company_nouns(use), key=len, reverse=True))
 
 
 @lru_cache(maxsize=None)

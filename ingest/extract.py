@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, finance_words, find_cues, reporting_alternation, speech, speech_alternation, speech_verb_regex
+from .cues import (Cue, company_noun_alternation, company_nouns, event_cue_matches, finance_words, find_cues,
+                   reporting_alternation, speech_verb_regex)
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
@@ -34,10 +35,10 @@ CLAUSE_BREAK = re.compile(
     r"|,\s+(?:having|and\s+that|and\s+it|and\s+the\s+company)\b"  # "..., having left Peru in 2019", "..., and that it will"
 )
 ATTRIBUTIVE = re.compile(
-    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?i:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
-    r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
-    r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
-    r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
+    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}"
+    rf"(?i:{company_noun_alternation('attributive')}|"
+    r"government|officials|authorities|regulators|dollar|dollars|subsidiary of|unit of|shareholders|executives|equities|"
+    r"stocks|shares|bonds|securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
 # words that make "X market" a financial market ("capital markets"), never one a company enters
 FINANCE_WORDS = "|".join(w.replace(" ", r"\s+") for w in finance_words())
@@ -317,8 +318,8 @@ def _things_relative_clause(c: Candidate) -> bool:
 
 @lru_cache(maxsize=1)
 def _company_nouns() -> frozenset[str]:
-    """The company nouns of data/speech.csv ("carmaker", "chain"): a relative clause after one is the company's."""
-    return frozenset(speech()["company_noun"])
+    """The company nouns of data/company_nouns.csv ("carmaker", "chain"): a relative clause after one is the company's."""
+    return frozenset(company_nouns("self"))
 
 
 def _goods_sold(c: Candidate) -> bool:
@@ -960,9 +961,7 @@ PREPOSITION_LINK = re.compile(
 
 
 PLURAL_SUBJECT = re.compile(
-    r"\b(?:firms|companies|groups|banks|makers|manufacturers|carriers|rivals|competitors|investors|others|"
-    r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers|traders|dealers|exporters|"
-    r"importers|businesses|producers|retailers|operators)\s+(?:\w+\s+)?$")
+    rf"\b(?:{company_noun_alternation('plural_subject')}|others)\s+(?:\w+\s+)?$")
 COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&|,\s*and)\s*(?:the\s+)?<?")
 
 
@@ -1097,7 +1096,7 @@ def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
     right before a cue (with up to three words between), or 'its app' as a subject: words that refer
     back to a company ('they' in news is people: "growers said they would")."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
@@ -1106,7 +1105,7 @@ def _reference_regex() -> re.Pattern[str]:
 def _copular_relative() -> re.Pattern[str]:
     """A subject joined to its predicate by a copula and a company noun: "A and B are the other carmakers
     that plan to", "A is the latest retailer to": the names before it are the subjects."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?:\s+[A-Z][\w-]*)*\s+(?:is|are|was|were|becomes|become|became)\s+(?:one\s+of\s+)?(?:the|a|an)\s+"
                       rf"(?:[\w-]+\s+){{0,3}}?(?:{nouns})s?\s+(?:that|which|to)\s+(?:[a-z]+\s+){{0,3}}$",
                       re.IGNORECASE)
@@ -1116,7 +1115,7 @@ def _copular_relative() -> re.Pattern[str]:
 def _coordinated_reference() -> re.Pattern[str]:
     """A reference word as the subject of the first of two coordinated predicates ("we have reviewed our
     plans and decided to", "it sold two plants and will"): the second predicate's subject too."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"(?:\s+[a-z’'-]+){{1,6}}\s+and\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
@@ -1125,7 +1124,7 @@ def _coordinated_reference() -> re.Pattern[str]:
 def _opening_reference() -> re.Pattern[str]:
     """A sentence whose subject is 'It' or 'The <company noun>' (up to three words before the noun),
     followed by its verb: its company is the one the text is about."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"\W*(?:It|Services|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
                       rf"also|now|then|already|still|{reporting_alternation()}|[a-z]+ed|[a-z]+s)\b")
 

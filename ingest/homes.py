@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes, legal_forms, phrase_alternation
+from .cues import company_nouns
 from .datafiles import data_rows
 from .markets import MarketMention, country_of, find_markets, markets
 
@@ -67,7 +68,7 @@ def _national_forms() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     hints = _hints()
-    descriptors = "|".join(re.escape(d) for d in sorted(hints["descriptor"], key=len, reverse=True))
+    descriptors = "|".join(re.escape(d) for d in sorted(company_nouns("descriptor"), key=len, reverse=True))
     suffixes = phrase_alternation(_national_forms())
     exchanges = "|".join(re.escape(e) for e in sorted(hints["exchange"], key=len, reverse=True))
     tail = rf"[.>)]*(?:\s*[<(][^<>()]{{1,12}}[>)])*(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?>?)*"  # "Ltd>", " <SNE.T>"

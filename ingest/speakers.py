@@ -11,7 +11,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
-from .cues import reporting_alternation, speech, speech_verb_regex
+from .cues import company_nouns, reporting_alternation, speech, speech_verb_regex
 from .textsearch import FoldedText, gate_of, stands_alone
 
 _ROLE = rf"(?i:{ROLE_WORDS})"
@@ -108,7 +108,7 @@ MEDIA = re.compile(r"\b(?:report|reports|reported|rumou?rs?|sources|newspaper|me
 def _self_phrase() -> str:
     """Words by which a company itself speaks ("it", "a spokesman", "the Swedish retailer"), as a regex."""
     words = "|".join(re.escape(w) for w in sorted(speech()["company_self"], key=len, reverse=True))
-    nouns = "|".join(speech()["company_noun"])
+    nouns = "|".join(company_nouns("self"))
     return rf"(?:{words})|(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})"
 
 
