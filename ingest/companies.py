@@ -2,7 +2,7 @@
 
 `CompanyIndex.build(text, title)` finds the companies a document names and
 every alias each is written as; `mentions` lists them with offsets so the
-extractor can pick the subject of a cue ("Xiaomi plans to...").
+extractor can pick the subject of a cue ("Orvella plans to...").
 """
 from __future__ import annotations
 
@@ -60,14 +60,14 @@ FUNCTION_WORDS = frozenset(
     Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several Besides Like Unlike
     There Here What Who Why How Such Any All No Not Only Also Even Still Yet Nor So Or""".split()
 )
-# Words that may start a name ("New York Life", "United Technologies", "Federal Paperboard") but are
+# Words that may start a name ("New Hampshire Mutual", "United Pumps", "Federal Cartons") but are
 # not a company on their own.
 NAME_STARTERS = frozenset(
     """New North South East West Central Western Eastern Northern Southern United National International
     State Federal Foreign First Second Third""".split()
 )
 NOT_NAMES = FUNCTION_WORDS | NAME_STARTERS
-SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Japanese. The Commission": two sentences
+SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Danish. The Council": two sentences
 
 
 @lru_cache(maxsize=1)
@@ -88,13 +88,13 @@ def known_homes() -> dict[str, str]:
 
 
 def canonical_name(name: str) -> str:
-    """Short common name: legal suffixes and tickers dropped ("Sandoz AG" -> "Sandoz")."""
+    """Short common name: legal suffixes and tickers dropped ("Harlow Mills AG" -> "Harlow Mills")."""
     name = re.sub(r"\s+", " ", name).strip(" ,.")
     name = re.sub(r"\s*<[^>]*>", "", name)
     name = re.sub(r"^(?:The|the)\s+", "", name)
     name = ACRONYM.sub("", name).strip(" ,-")
     short = STRIP_SUFFIX.sub("", name).strip(" ,")
-    short = re.sub(r"\s+(?:and|&|of|de|et)$", "", short)  # "J.P. Morgan and Co" -> "J.P. Morgan"
+    short = re.sub(r"\s+(?:and|&|of|de|et)$", "", short)  # "K.L. Varga and Co" -> "K.L. Varga"
     return short or name
 
 
@@ -128,8 +128,8 @@ class CompanyIndex:
         is part of the name); returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
         surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1], legal_form)  # the part after a sentence end
-        surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Paris-based Alsthom"
-        if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
+        surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Lyon-based Marcelline"
+        if "'s " in surface or "’s " in surface:  # "Quillon Inc's Pumpkin Rail unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
             place = find_markets(owner)
             surface = rest if len(rest.split()) >= 2 or place and place[0].alias == owner else owner  # "Sweden's X"
@@ -138,7 +138,7 @@ class CompanyIndex:
         known = known_companies()
         name = known.get(surface) or known.get(canonical_name(surface)) or canonical_name(surface)
         words = name.split()
-        for n in range(len(words) - 1, 0, -1):  # "Xiaomi YU7 Max" is Xiaomi's product
+        for n in range(len(words) - 1, 0, -1):  # "Orvella Zest 5" is Orvella's product
             prefix = " ".join(words[:n])
             if prefix in known:
                 name = known[prefix]
@@ -148,13 +148,13 @@ class CompanyIndex:
         if re.fullmatch(BUSINESS_WORDS, name):
             return None  # "the Bank": a common noun at a sentence start
         if not corporate and name not in known and _place_and_business_words(name):
-            return None  # "U.S. Bank officials", "Brazilian Steel": a description unless written with a legal form
-        if is_institution(name):  # "Finance Ministry", "Bundesbank": found, so they are nobody's alias
+            return None  # "U.S. Bank officials", "Chilean Steel": a description unless written with a legal form
+        if is_institution(name):  # "Finance Ministry", "Riksbank": found, so they are nobody's alias
             self.institutions.update({surface, name})
             return None
         if " " not in name and name not in known and name not in self.alias_to_name:
             owners = {n for a, n in self.alias_to_name.items() if a.split()[0] == name}
-            if len(owners) == 1:  # "Royal said it..." after "Royal Gold Corp"
+            if len(owners) == 1:  # "Tamsin said it..." after "Tamsin Copper Corp"
                 name = owners.pop()
         parent = self._parent_of(name)
         if parent:
@@ -174,7 +174,7 @@ class CompanyIndex:
         return name
 
     def _parent_of(self, name: str) -> str | None:
-        """A subsidiary named after its parent plus a place ("On-Line Software Canada") is the parent."""
+        """A subsidiary named after its parent plus a place ("Orvella Software Canada") is the parent."""
         words = name.split()
         for n in range(len(words) - 1, 0, -1):
             prefix, rest = " ".join(words[:n]), words[n:]
@@ -194,7 +194,7 @@ class CompanyIndex:
     def build(cls, text: str, title: str | None = None) -> "CompanyIndex":
         """Find the companies named in a document's text (and its title)."""
         index = cls()
-        # shorter names first, so "Sharp Corp" is Sharp and "Sharp Appliances (Thailand)" one of its units
+        # shorter names first, so "Lumo Corp" is Lumo and "Lumo Appliances (Thailand)" one of its units
         # whichever the text names first (short forms are taken by the first company that claims them)
         found = [(len(m.group(1).split()), i, m.start(1), pattern, m)
                  for i, pattern in enumerate((TICKER_NAME, BRACKETED, SUFFIX_NAME)) for m in pattern.finditer(text)]
@@ -205,9 +205,9 @@ class CompanyIndex:
             titled = pattern is SUFFIX_NAME
             name = index.add(_trim_leading(surface, titled), m.start(1), corporate=True, legal_form=titled)
             form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
-            if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
+            if name and form:  # "Orvella Shokuhin KK": where the company is incorporated
                 index.legal_forms.setdefault(name, set()).add(re.sub(r"\s+", " ", form.group(1)))
-        for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
+        for m in ACRONYM_NAME.finditer(text):  # "Ghana Cocoa Growers Union (GCGU)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():
                 index.add(_trim_leading(m.group(0)), m.start(1))
@@ -220,7 +220,7 @@ class CompanyIndex:
             for m in _known_pattern().finditer(text):
                 prev = re.search(r"([A-Z][\w'-]*)\s+$", text[max(0, m.start() - 30):m.start()])
                 if prev and prev.group(1) not in FUNCTION_WORDS:
-                    continue  # "the Arabian Sea", "Nikola Tesla": part of another name
+                    continue  # "the Coral Sea", "Ada Lovelace": part of another name
                 index.add(re.sub(r"\s+", " ", m.group(0)), m.start(), corporate=True)
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         person_like: dict[str, bool] = {}
@@ -259,7 +259,7 @@ class CompanyIndex:
         self.by_start = ByStart(self.mentions)
 
 
-# A brand-style name: capitalized words, digits after the first ("Forever 21"), "&" and "+" ("H&M", "Disney+").
+# A brand-style name: capitalized words, digits after the first ("Pier 7"), "&" and "+" ("Q&R", "Lumo+").
 _BRAND = r"[A-Z][\w&+'’.-]*[\w+]|[A-Z]"
 _BRAND_NAME = rf"(?:{_BRAND})(?:[^\S\n]+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"  # one line: a dateline above is not part of it
 
@@ -302,7 +302,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                           ("place_owned", place_owned), ("possessive_move", possessive_move)):
         for m in pattern.finditer(text):
             group = 2 if rule == "place_owned" else 1
-            if rule == "place_owned":  # "Japan's Nissan": a country's company
+            if rule == "place_owned":  # "Japan's Orvella": a country's company
                 owner = find_markets(m.group(1))
                 if not owner or owner[0].alias != m.group(1) or owner[0].adjective:
                     continue
@@ -316,7 +316,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                 rejected[surface] = words[0] in NOT_NAMES or _common_word(surface, text) or any(
                     re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words)
             if rejected[surface]:
-                continue  # "Minister Jason Clare": a person with a title
+                continue  # "Minister Hana Vesely": a person with a title
             if rule == "subject" and not m.group("strong") and _sentence_initial(text, m.start(group)) \
                     and not _named_elsewhere(surface, text, title) and not _brand_like(surface):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
@@ -360,7 +360,7 @@ def _named_elsewhere(surface: str, text: str, title: str | None) -> bool:
 
 
 def _surname(surface: str, text: str) -> bool:
-    """A single word the text also writes after a first name ("Rob Shuter" ... "Shuter said"): a person."""
+    """A single word the text also writes after a first name ("Tomas Ober" ... "Ober said"): a person."""
     if " " in surface:
         return False
     if re.search(rf"\b[A-Z][a-z]+\s+[A-Z]\.\s+{re.escape(surface)}\b", text):
@@ -405,7 +405,7 @@ def _spaced(name: str) -> str:
 
 
 def _place_and_business_words(name: str) -> bool:
-    """True for names made only of a place and business words ("U.S. Bank", "Japanese Steel Makers")."""
+    """True for names made only of a place and business words ("U.S. Bank", "Danish Pump Makers")."""
     found = find_markets(name)
     if not found or found[0].start != 0:
         return False
@@ -415,7 +415,7 @@ def _place_and_business_words(name: str) -> bool:
 
 def _trim_leading(surface: str, legal_form: bool = False) -> str:
     """A name without the lowercase, function and role words that open it; a title stays when the name
-    carries a legal form ("Mr Price Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
+    carries a legal form ("Mr Pumpkin Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
     words = surface.split()
     titled = legal_form or re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))

@@ -1,8 +1,8 @@
 """Who makes a claim: people and their roles, reporting verbs, "according to".
 
 `People.build(text)` collects the people a document introduces with a role
-("Mei Lan, the founder, chair, and CEO of Lintao"; "Halden president Ola
-Brekke"). `attribute(sentence, ...)` finds the speaker of one sentence.
+("Ines Valk, the founder, chair and CEO of Orvella"; "Quillon president Tomas
+Ober"). `attribute(sentence, ...)` finds the speaker of one sentence.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class People:
         if person is None:
             person = self.people[name] = Person(name)
             self.by_surname.setdefault(name.split()[-1], name)
-            self.by_surname.setdefault(name.split()[0], name)  # Chinese names: family name first ("Lu")
+            self.by_surname.setdefault(name.split()[0], name)  # Chinese names: family name first ("Zhou")
         if role and not person.role:
             person.role = role
             org = _company_in(role, companies)
@@ -70,7 +70,7 @@ class People:
             for m in TITLED.finditer(text):
                 people.add(m.group(2), m.group(1), companies)
                 person = people.people.get(re.sub(r"\s+", " ", m.group(2)).strip())
-                if person and not person.org:  # "Kestrel Foods chief executive Ana Ruiz": the company before the role
+                if person and not person.org:  # "Orvella Foods chief executive Pia Roos": the company before the role
                     before = [c for c in companies.mentions_between(max(0, m.start() - 80), m.start() + 1)
                               if c.company and re.fullmatch(r"(?:'s|’s)?[^.;:,\n]{0,40}", text[c.end:m.start(1)])]
                     if before:
@@ -138,7 +138,7 @@ def attribute(sentence: str, offset: int, companies: CompanyIndex, people: Peopl
         subj = _subject_regex().search(before)
         if subj:
             return _who(subj.group(1), sentence, offset + v.start(), offset + v.end(), companies, people, "X " + v.group(1))
-        # inverted: "..., said Robert Lutz, executive vice president"
+        # inverted: "..., said Karl Lund, executive vice president"
         after = sentence[v.end():]
         inv = re.match(rf"\s+({_PERSON}|[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}})(?:,\s+([^,.;]{{2,90}}))?", after)
         if inv and re.search(r"[,”\"]\s*$", before):
@@ -167,7 +167,7 @@ def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIn
         return Attribution(company, None, "company", company, start, end, rule)
     trailing = re.match(r"(.+?)\s+(officials|executives|spokesman|spokeswoman|sources)$", surface, re.IGNORECASE)
     if trailing:
-        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Komeda spokesman"
+        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Quillon spokesman"
         org = companies.resolve(owner)
         kind = "government" if GOVERNMENT.search(surface) else ("media" if "sources" in lowered else "company")
         return Attribution(org or owner, surface if org else None, kind, org, start, end, rule)
