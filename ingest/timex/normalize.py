@@ -288,19 +288,13 @@ def anchor_year(ctx: Context, month: int, day: int | None = None) -> int | None:
     if day and min(back, fwd) <= _NEAR_DAYS:
         # a day within a month of the DCT is that one, whatever the verb ("was extended to Nov. 16")
         return yb if back <= fwd else ya
+    by_tense = {"future": ya, "past": yb}
     strong = ctx.strong_tense()
-    if strong == "future":
-        return ya
-    if strong == "past":
-        return yb
+    if strong in by_tense:
+        return by_tense[strong]
     if min(back, fwd) <= 100:
         return yb if back <= fwd else ya
-    tense = ctx.tense()
-    if tense == "future":
-        return ya
-    if tense == "past":
-        return yb
-    return d.year
+    return by_tense.get(ctx.tense(), d.year)
 
 
 def resolve_weekday(ctx: Context, wd: int, rel: int | None = None) -> dt.date | None:
@@ -697,22 +691,16 @@ _DUR_UNIT = {"Y": "Y", "M": "M", "W": "W", "D": "D", "TH": "H", "TM": "M", "TS":
              "ML": "ML", "WE": "WE", "FN": "W"}
 
 
+_IN_SMALLER_UNITS = {"Q": (3, "M"), "DE": (10, "Y"), "CE": (100, "Y"), "ML": (1000, "Y"), "FN": (2, "W"), "WE": (2, "D")}
+
+
 def duration_value(n: float | None, code: str) -> str:
     if n is None:
         u = {"DE": "E", "CE": "C", "ML": "L", "Q": "Q", "WE": "WE"}.get(code, _DUR_UNIT[code])
         return ("PTX" if code in ("TH", "TM", "TS") else "PX") + u
-    if code == "Q":
-        n, code = n * 3, "M"
-    elif code == "DE":
-        n, code = n * 10, "Y"
-    elif code == "CE":
-        n, code = n * 100, "Y"
-    elif code == "ML":
-        n, code = n * 1000, "Y"
-    elif code == "FN":
-        n, code = n * 2, "W"
-    elif code == "WE":
-        n, code = n * 2, "D"
+    if code in _IN_SMALLER_UNITS:  # a quarter is 3 months, a decade 10 years, a fortnight 2 weeks...
+        times, code = _IN_SMALLER_UNITS[code]
+        n = n * times
     prefix = "PT" if code in ("TH", "TM", "TS") else "P"
     if not float(n).is_integer():
         # 2.5 years -> P2Y6M, 1.5 hours -> PT1H30M
