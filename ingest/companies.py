@@ -225,7 +225,7 @@ class CompanyIndex:
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         person_like: dict[str, bool] = {}
         for m in re.finditer(
-            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:(?:{reporting_alternation()}) it|plans to|planned to|intends to|"
+            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:(?:{reporting_alternation('company_cue')}) it|plans to|planned to|intends to|"
             rf"aims to|has agreed to|agreed to|announced|has no plans)\b",
             text,
         ):
@@ -284,7 +284,7 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
         rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+(?!be\b)\w+|(?:has|had)\s+(?!been\b)\w+(?:ed|en)|"
-        rf"(?:{reporting_alternation()})(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
+        rf"(?:{reporting_alternation('company_cue')})(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)\s+(?:[a-z-]+\s+){{0,2}}(?:expansion|entry|launch|exit|withdrawal|debut|"
@@ -368,7 +368,7 @@ def _surname(surface: str, text: str) -> bool:
     for m in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surface)}\b(?!\s+[A-Z])", text):
         first = m.group(1)
         if first not in NOT_NAMES and not find_markets(first) and not re.fullmatch(BUSINESS_WORDS, first) \
-                and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:{reporting_alternation()}))", text):
+                and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:{reporting_alternation('person_cue')}))", text):
             return True
     return False
 

@@ -122,9 +122,9 @@ def reporting_verbs(use: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def reporting_alternation() -> str:
-    """The reporting verbs that introduce a speaker, as a regex alternation, longest first."""
-    return "|".join(re.escape(v) for v in sorted(reporting_verbs("speaker_cue"), key=len, reverse=True))
+def reporting_alternation(use: str = "speaker_cue") -> str:
+    """The reporting verbs of one use (data/reporting_verbs.csv) as a regex alternation, longest first."""
+    return "|".join(re.escape(v) for v in sorted(reporting_verbs(use), key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
