@@ -63,7 +63,7 @@ QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from"
 COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as|among them|namely|notably|especially)\s*(?:[Tt]he\s+)?)+$"
     r"|^\s*(?:(?:in|by|from|during|within|over)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?)?,?\s*(?:and|or|as well as|then|later|also|first)\s+"
-    r"(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"  # "in Peru in the fiscal year from May and in Chile"
+    r"(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"  # "in Peru from the spring and later in Chile"
 )
 NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
                          r"this|that|[\w-]+'s|[\w-]+’s)\s+$", re.IGNORECASE)
@@ -196,8 +196,8 @@ class Candidate:
 
     @cached_property
     def markets(self) -> list[MarketMention]:
-        """The markets in the action's scope; else those of a coordinated predicate before it ("entered
-        Peru in 2001 and stopped operations"); else a fronted "In Peru," that opens the sentence."""
+        """The markets in the action's scope; else those of a coordinated predicate before it ("opened in
+        Peru in 2004 and closed its plant"); else a fronted "In Peru," that opens the sentence."""
         text, cues, sentence = self.ctx.doc.text, self.cues, self.sentence
         timexes = self.ctx.timexes_between(sentence.start, sentence.end)
         picked = _markets_for(self.action, self.frame, cues.markets, self.scope_end, text, timexes)
@@ -235,7 +235,7 @@ class Candidate:
         subjects = _subjects(self.sentence, start, speaker, self.cues.topic_company, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
-            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
+            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said leaving Peru comes first"
         elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.topic_company \
                 and speaker.verb_end <= start and re.search(rf"\b{ROLE_WORDS}\b", speaker.role or "", re.IGNORECASE) \
                 and not any(m.start >= speaker.verb_end for m in self.ctx.companies.mentions_between(self.sentence.start, start)) \
@@ -307,7 +307,7 @@ def _noun_not_verb(c: Candidate) -> bool:
 
 
 def _things_relative_clause(c: Candidate) -> bool:
-    """"a game that had been banned in India": the clause is about the thing named before 'that', not a company."""
+    """"a quiz show that had been banned in Peru": the clause is about the thing named before 'that', not a company."""
     start = (c.frame or c.action).start
     m = re.search(r"\b(?:a|an|the)\s+(?:[a-z-]+\s+){0,2}([a-z]+),?\s+(?:that|which)\s+"
                   r"(?:(?:had|has|have|been|was|were|is|are|be|will|would|not|also|since|later|then|now|already|once|"
@@ -577,7 +577,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
     return out
 
 
-# what joins two predicates of one subject: "entered Peru in 2001 and stopped operations"
+# what joins two predicates of one subject: "opened in Peru in 2004 and closed its plant"
 COORDINATED_PREDICATE = re.compile(r"[^,;.]{0,40}?\s+(?:and|but)\s+(?:later\s+|then\s+|subsequently\s+|eventually\s+)?")
 
 
@@ -983,7 +983,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, t
         return [(company, "pronoun")] if company else []
     if not before:
         if _opening_reference().match(text, sentence.start, min(sentence.end, cue_start + 12)):
-            company = _pronoun_company(speaker, topic_company)  # "The carmaker had announced in early 2019 its plan to enter"
+            company = _pronoun_company(speaker, topic_company)  # "The carmaker told dealers last spring of its plan to enter"
             return [(company, "reference opening the sentence")] if company else []
         return []
     last = before[-1]
@@ -1260,7 +1260,7 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None
     if chosen is None:
-        # "X earlier this year ended operations in Peru", "said that on Feb 1 it will stop selling in Peru":
+        # "X earlier this year wound up its business in Peru", "said that on Feb 1 it will stop selling in Peru":
         # a date right before the predicate, or opening its clause before the subject
         text = ctx.doc.text
         near = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
