@@ -1,4 +1,4 @@
-"""ingest.textsearch: every fast search finds what the plain regex search finds, with or without re._parser."""
+"""ingest.textsearch: every fast search finds what the plain regex search finds, with or without the private regex parser (re module internals)."""
 from __future__ import annotations
 
 import json
@@ -124,12 +124,12 @@ def test_by_start_finds_the_items_in_a_range():
     assert index.last_before(5) == (2, "a") and index.last_before(6) == (5, "c") and index.last_before(2) is None
 
 
-# With re._parser unavailable every gate is off: extraction must find exactly the same, only slower.
+# With the private regex parser unavailable every gate is off: extraction must find exactly the same, only slower.
 _FALLBACK = """
 import json, sys
 import ingest.textsearch as ts
 def broken(pattern, flags):
-    raise RuntimeError("no re._parser here")
+    raise RuntimeError("no private regex parser here")
 if sys.argv[1] == "broken":
     ts._parse = broken
 from ingest.cues import _gated_stance_cues
@@ -169,7 +169,7 @@ def test_without_re_parser_the_helpers_say_so(monkeypatch):
     import ingest.textsearch as ts
 
     def broken(pattern, flags):
-        raise RuntimeError("no re._parser here")
+        raise RuntimeError("no private regex parser here")
 
     monkeypatch.setattr(ts, "_parse", broken)
     assert ts.required_literals(r"plans? to") is None and ts.first_chars(r"june") is None
