@@ -242,6 +242,14 @@ class LiteralGate:
 
     def may_match(self, text: "FoldedText") -> bool:
         """False only when the regex cannot match the text: none of its required literals is in it."""
+        if self.literals is None:
+            return True
+        folded = text.folded
+        return any(lit in folded for lit in self.literals)
+
+    def may_match_shared(self, text: "FoldedText") -> bool:
+        """`may_match`, the answer kept in `text` for other gates with the same literals (the month
+        rules of the date tagger share theirs); slower than `may_match` for a gate of its own."""
         return self.literals is None or text.has_any(self.literals)
 
 
@@ -253,8 +261,7 @@ def gate_of(regex: re.Pattern[str]) -> LiteralGate:
 
 @dataclass
 class FoldedText:
-    """A text folded once (`fold`), answering "is any of these literals in it?" once per literal set
-    (many regexes share one: the month rules of the date tagger)."""
+    """A text folded once (`fold`) for the gates, and their answers per literal set (`has_any`)."""
 
     text: str
     folded: str = field(init=False)
@@ -264,6 +271,7 @@ class FoldedText:
         self.folded = fold(self.text)
 
     def has_any(self, literals: tuple[str, ...]) -> bool:
+        """True when one of `literals` is in the folded text (each set tested once)."""
         found = self._seen.get(literals)
         if found is None:
             found = self._seen[literals] = any(lit in self.folded for lit in literals)

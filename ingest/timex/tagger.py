@@ -31,7 +31,7 @@ def parse_dct(dct) -> dt.date | None:
 def _candidates(lex: Lexicon, text: str):
     folded = FoldedText(text)
     for rule in lex.rules:
-        if not rule.gate.may_match(folded):
+        if not rule.gate.may_match_shared(folded):
             continue  # none of the strings every match holds is in the text: no match to find
         for m in rule.regex.finditer(text):
             s, e = m.span("t") if "t" in rule.regex.groupindex and m.group("t") else m.span()
