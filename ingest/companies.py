@@ -2,22 +2,33 @@
 
 `CompanyIndex.build(text, title)` finds the companies a document names and
 every alias each is written as; `mentions` lists them with offsets so the
-extractor can pick the subject of a cue ("Xiaomi plans to...").
+extractor can pick the subject of a cue ("Orvella plans to...").
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cues import find_phrases
+from .cues import company_noun_alternation, company_nouns, reporting_alternation
 from .datafiles import data_rows
 from .markets import find_markets
+from .textsearch import ByStart, find_phrases
 
-LEGAL_SUFFIXES = (
-    r"Corp(?:oration)?|Inc(?:orporated)?|Co|Cos|Company|Ltd|Limited|AG|SA|S\.A|SpA|S\.p\.A|NV|N\.V|BV|B\.V|"
-    r"plc|PLC|Plc|GmbH|KG|KGaA|AB|ASA|A/S|Oyj|Pty|Pvt|LLC|LP|L\.P|Bhd|Berhad|Tbk|PT|SE|Holdings?|Group|Cie"
-)
+
+@lru_cache(maxsize=1)
+def legal_forms() -> dict[str, str]:
+    """Legal form -> the country it belongs to ("" when several), from data/legal_forms.csv."""
+    return {row["form"]: row["country"] or "" for row in data_rows("legal_forms.csv")}
+
+
+def phrase_alternation(phrases: Iterable[str]) -> str:
+    """Phrases as a regex alternation, longest first, each space matching any whitespace."""
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+LEGAL_SUFFIXES = phrase_alternation(legal_forms())  # as a regex alternation
 BUSINESS_WORDS = (
     r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"
     r"Electric|Electronics|Steel|Chemicals?|Petroleum|Oil|Gas|Mining|Insurance|Life|Trust|Capital|Financial|"
@@ -49,14 +60,14 @@ FUNCTION_WORDS = frozenset(
     Last Next Earlier Later Today Yesterday Tomorrow Now Then One Two Three Several Besides Like Unlike
     There Here What Who Why How Such Any All No Not Only Also Even Still Yet Nor So Or""".split()
 )
-# Words that may start a name ("New York Life", "United Technologies", "Federal Paperboard") but are
+# Words that may start a name ("New Hampshire Mutual", "United Pumps", "Federal Cartons") but are
 # not a company on their own.
 NAME_STARTERS = frozenset(
     """New North South East West Central Western Eastern Northern Southern United National International
     State Federal Foreign First Second Third""".split()
 )
 NOT_NAMES = FUNCTION_WORDS | NAME_STARTERS
-SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Japanese. The Commission": two sentences
+SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2})\.\s+(?=[A-Z])")  # "Danish. The Council": two sentences
 
 
 @lru_cache(maxsize=1)
@@ -77,13 +88,13 @@ def known_homes() -> dict[str, str]:
 
 
 def canonical_name(name: str) -> str:
-    """Short common name: legal suffixes and tickers dropped ("Sandoz AG" -> "Sandoz")."""
+    """Short common name: legal suffixes and tickers dropped ("Harlow Mills AG" -> "Harlow Mills")."""
     name = re.sub(r"\s+", " ", name).strip(" ,.")
     name = re.sub(r"\s*<[^>]*>", "", name)
     name = re.sub(r"^(?:The|the)\s+", "", name)
     name = ACRONYM.sub("", name).strip(" ,-")
     short = STRIP_SUFFIX.sub("", name).strip(" ,")
-    short = re.sub(r"\s+(?:and|&|of|de|et)$", "", short)  # "J.P. Morgan and Co" -> "J.P. Morgan"
+    short = re.sub(r"\s+(?:and|&|of|de|et)$", "", short)  # "K.L. Varga and Co" -> "K.L. Varga"
     return short or name
 
 
@@ -110,14 +121,15 @@ class CompanyIndex:
     institutions: set[str] = field(default_factory=set)  # names of bodies that are not companies, as written
     corporate: set[str] = field(default_factory=set)  # companies named with a legal form, ticker or on the known list
     legal_forms: dict[str, set[str]] = field(default_factory=dict)  # company -> legal forms it is written with
+    by_start: ByStart[Mention] = field(default_factory=lambda: ByStart([]))  # the mentions, for mentions_between
 
     def add(self, surface: str, offset: int, corporate: bool = False, legal_form: bool = False) -> str | None:
         """Register a company written as `surface` (`legal_form`: written with one, so a leading title
         is part of the name); returns its canonical name."""
         surface = re.sub(r"\s+", " ", surface).strip(" ,.")
         surface = _trim_leading(SENTENCE_BREAK.split(surface)[-1], legal_form)  # the part after a sentence end
-        surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Paris-based Alsthom"
-        if "'s " in surface or "’s " in surface:  # "Gencorp Inc's Aerojet unit": the unit is named last
+        surface = re.sub(r"(?:'s|’s)$", "", re.sub(r"^\S+-based\s+", "", surface))  # "Lyon-based Marcelline"
+        if "'s " in surface or "’s " in surface:  # "Quillon Inc's Pumpkin Rail unit": the unit is named last
             owner, _, rest = surface.replace("’s ", "'s ").rpartition("'s ")
             place = find_markets(owner)
             surface = rest if len(rest.split()) >= 2 or place and place[0].alias == owner else owner  # "Sweden's X"
@@ -126,7 +138,7 @@ class CompanyIndex:
         known = known_companies()
         name = known.get(surface) or known.get(canonical_name(surface)) or canonical_name(surface)
         words = name.split()
-        for n in range(len(words) - 1, 0, -1):  # "Xiaomi YU7 Max" is Xiaomi's product
+        for n in range(len(words) - 1, 0, -1):  # "Orvella Zest 5" is Orvella's product
             prefix = " ".join(words[:n])
             if prefix in known:
                 name = known[prefix]
@@ -136,13 +148,13 @@ class CompanyIndex:
         if re.fullmatch(BUSINESS_WORDS, name):
             return None  # "the Bank": a common noun at a sentence start
         if not corporate and name not in known and _place_and_business_words(name):
-            return None  # "U.S. Bank officials", "Brazilian Steel": a description unless written with a legal form
-        if is_institution(name):  # "Finance Ministry", "Bundesbank": found, so they are nobody's alias
+            return None  # "U.S. Bank officials", "Chilean Steel": a description unless written with a legal form
+        if is_institution(name):  # "Finance Ministry", "Riksbank": found, so they are nobody's alias
             self.institutions.update({surface, name})
             return None
         if " " not in name and name not in known and name not in self.alias_to_name:
             owners = {n for a, n in self.alias_to_name.items() if a.split()[0] == name}
-            if len(owners) == 1:  # "Royal said it..." after "Royal Gold Corp"
+            if len(owners) == 1:  # "Tamsin said it..." after "Tamsin Copper Corp"
                 name = owners.pop()
         parent = self._parent_of(name)
         if parent:
@@ -162,23 +174,18 @@ class CompanyIndex:
         return name
 
     def _parent_of(self, name: str) -> str | None:
-        """A subsidiary named after its parent plus a place ("On-Line Software Canada") is the parent."""
+        """A subsidiary named after its parent plus a place ("Orvella Software Canada") is the parent."""
         words = name.split()
         for n in range(len(words) - 1, 0, -1):
             prefix, rest = " ".join(words[:n]), words[n:]
             parent = self.alias_to_name.get(prefix)
-            if parent and parent != name and all(find_markets(w, shouting=True) or w in SUBSIDIARY_WORDS for w in rest):
+            if parent and parent != name and all(find_markets(w, any_case=True) or w in SUBSIDIARY_WORDS for w in rest):
                 return parent
         return None
 
     def mentions_between(self, start: int, end: int) -> list[Mention]:
         """Mentions starting in [start, end), by bisection over the sorted mentions."""
-        from bisect import bisect_left
-
-        starts = getattr(self, "_starts", None)
-        if starts is None or len(starts) != len(self.mentions):
-            starts = self._starts = [m.start for m in self.mentions]
-        return self.mentions[bisect_left(starts, start):bisect_left(starts, end)]
+        return self.by_start.between(start, end)
 
     def resolve(self, surface: str) -> str | None:
         return self.alias_to_name.get(re.sub(r"\s+", " ", surface).strip(" ,."))
@@ -187,7 +194,7 @@ class CompanyIndex:
     def build(cls, text: str, title: str | None = None) -> "CompanyIndex":
         """Find the companies named in a document's text (and its title)."""
         index = cls()
-        # shorter names first, so "Sharp Corp" is Sharp and "Sharp Appliances (Thailand)" one of its units
+        # shorter names first, so "Lumo Corp" is Lumo and "Lumo Appliances (Thailand)" one of its units
         # whichever the text names first (short forms are taken by the first company that claims them)
         found = [(len(m.group(1).split()), i, m.start(1), pattern, m)
                  for i, pattern in enumerate((TICKER_NAME, BRACKETED, SUFFIX_NAME)) for m in pattern.finditer(text)]
@@ -198,9 +205,9 @@ class CompanyIndex:
             titled = pattern is SUFFIX_NAME
             name = index.add(_trim_leading(surface, titled), m.start(1), corporate=True, legal_form=titled)
             form = LEGAL_FORM.search(m.group(0)[len(m.group(1)):].strip(" ,.>"))
-            if name and form:  # "Tonen Sekiyukagaku KK": where the company is incorporated
-                index.legal_forms.setdefault(name, set()).add(form.group(1))
-        for m in ACRONYM_NAME.finditer(text):  # "Zambia Consolidated Copper Mines (ZCCM)"
+            if name and form:  # "Orvella Shokuhin KK": where the company is incorporated
+                index.legal_forms.setdefault(name, set()).add(re.sub(r"\s+", " ", form.group(1)))
+        for m in ACRONYM_NAME.finditer(text):  # "Ghana Cocoa Growers Union (GCGU)"
             initials = "".join(w[0] for w in m.group(1).split() if w[0].isupper())
             if m.group(2).upper() == initials.upper():
                 index.add(_trim_leading(m.group(0)), m.start(1))
@@ -213,12 +220,12 @@ class CompanyIndex:
             for m in _known_pattern().finditer(text):
                 prev = re.search(r"([A-Z][\w'-]*)\s+$", text[max(0, m.start() - 30):m.start()])
                 if prev and prev.group(1) not in FUNCTION_WORDS:
-                    continue  # "the Arabian Sea", "Nikola Tesla": part of another name
+                    continue  # "the Coral Sea", "Ada Lovelace": part of another name
                 index.add(re.sub(r"\s+", " ", m.group(0)), m.start(), corporate=True)
         # Capitalized subjects of typical company verbs ("Foo said it", "Foo plans to").
         person_like: dict[str, bool] = {}
         for m in re.finditer(
-            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:said it|says it|plans to|planned to|intends to|"
+            rf"(?<![\w.])({_CAP}(?:\s+{_CAP}){{0,2}})(?:'s|’s)?\s+(?:(?:{reporting_alternation('company_cue')}) it|plans to|planned to|intends to|"
             rf"aims to|has agreed to|agreed to|announced|has no plans)\b",
             text,
         ):
@@ -244,14 +251,15 @@ class CompanyIndex:
         found = find_phrases(text, aliases)  # the alternation below, without compiling it per document
         if found is not None:
             self.mentions = [Mention(start, end, alias, names[alias]) for start, end, alias in found]
-            return
-        pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
-        for m in pattern.finditer(text):
-            surface = re.sub(r"\s+", " ", m.group(1))
-            self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
+        else:
+            pattern = re.compile(r"(?<![\w])(" + "|".join(_spaced(a) for a in aliases) + r")(?![\w])")
+            for m in pattern.finditer(text):
+                surface = re.sub(r"\s+", " ", m.group(1))
+                self.mentions.append(Mention(m.start(), m.end(), surface, names[surface]))
+        self.by_start = ByStart(self.mentions)
 
 
-# A brand-style name: capitalized words, digits after the first ("Forever 21"), "&" and "+" ("H&M", "Disney+").
+# A brand-style name: capitalized words, digits after the first ("Pier 7"), "&" and "+" ("Q&R", "Lumo+").
 _BRAND = r"[A-Z][\w&+'’.-]*[\w+]|[A-Z]"
 _BRAND_NAME = rf"(?:{_BRAND})(?:[^\S\n]+(?:{_BRAND}|[0-9]+[\w+]*|&)){{0,3}}"  # one line: a dateline above is not part of it
 
@@ -262,9 +270,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     Voltra"), before an apposition that names one ("Pennywise, the British digital bank,"), as the
     subject of a verb companies are subjects of ("Zentro has pulled out"), after a country's
     possessive ("Japan's Kanzo") and as the owner of a move ("Lumo's expansion into Canada")."""
-    from .cues import speech_alternation
 
-    nouns, relations = speech_alternation("company_noun"), speech_alternation("company_relation")
+    nouns, relations = company_noun_alternation("self"), company_noun_alternation("relation")
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
     apposition = re.compile(
         rf"(?<![\w&+'’.-])({_BRAND_NAME}),\s+(?:(?:the|a|an)\s+|[A-Z][\w.-]*(?:'s|’s)\s+)(?:[\w'’-]+\s+){{0,4}}?"
@@ -277,7 +284,7 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
         rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
         rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+(?!be\b)\w+|(?:has|had)\s+(?!been\b)\w+(?:ed|en)|"
-        rf"(?:said|says|announced|confirmed)(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
+        rf"(?:{reporting_alternation('company_cue')})(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)\s+(?:[a-z-]+\s+){{0,2}}(?:expansion|entry|launch|exit|withdrawal|debut|"
@@ -295,7 +302,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                           ("place_owned", place_owned), ("possessive_move", possessive_move)):
         for m in pattern.finditer(text):
             group = 2 if rule == "place_owned" else 1
-            if rule == "place_owned":  # "Japan's Nissan": a country's company
+            if rule == "place_owned":  # "Japan's Orvella": a country's company
                 owner = find_markets(m.group(1))
                 if not owner or owner[0].alias != m.group(1) or owner[0].adjective:
                     continue
@@ -309,7 +316,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                 rejected[surface] = words[0] in NOT_NAMES or _common_word(surface, text) or any(
                     re.fullmatch(ROLE_WORDS, w, re.IGNORECASE) for w in words)
             if rejected[surface]:
-                continue  # "Minister Jason Clare": a person with a title
+                continue  # "Minister Hana Vesely": a person with a title
             if rule == "subject" and not m.group("strong") and _sentence_initial(text, m.start(group)) \
                     and not _named_elsewhere(surface, text, title) and not _brand_like(surface):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
@@ -353,7 +360,7 @@ def _named_elsewhere(surface: str, text: str, title: str | None) -> bool:
 
 
 def _surname(surface: str, text: str) -> bool:
-    """A single word the text also writes after a first name ("Rob Shuter" ... "Shuter said"): a person."""
+    """A single word the text also writes after a first name ("Tomas Ober" ... "Ober said"): a person."""
     if " " in surface:
         return False
     if re.search(rf"\b[A-Z][a-z]+\s+[A-Z]\.\s+{re.escape(surface)}\b", text):
@@ -361,7 +368,7 @@ def _surname(surface: str, text: str) -> bool:
     for m in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surface)}\b(?!\s+[A-Z])", text):
         first = m.group(1)
         if first not in NOT_NAMES and not find_markets(first) and not re.fullmatch(BUSINESS_WORDS, first) \
-                and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:said|says|told|added|wrote))", text):
+                and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:{reporting_alternation('person_cue')}))", text):
             return True
     return False
 
@@ -398,17 +405,17 @@ def _spaced(name: str) -> str:
 
 
 def _place_and_business_words(name: str) -> bool:
-    """True for names made only of a place and business words ("U.S. Bank", "Japanese Steel Makers")."""
+    """True for names made only of a place and business words ("U.S. Bank", "Danish Pump Makers")."""
     found = find_markets(name)
     if not found or found[0].start != 0:
         return False
     rest = name[found[0].end:].split()
-    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in ("makers", "firms", "companies") for w in rest)
+    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in company_nouns("place_name_tail") for w in rest)
 
 
 def _trim_leading(surface: str, legal_form: bool = False) -> str:
     """A name without the lowercase, function and role words that open it; a title stays when the name
-    carries a legal form ("Mr Price Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
+    carries a legal form ("Mr Pumpkin Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
     words = surface.split()
     titled = legal_form or re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))

@@ -9,13 +9,13 @@ TIMEX3 tagger. Nothing here touches a database.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from .companies import ROLE_WORDS, CompanyIndex, Mention
-from .cues import Cue, event_cue_matches, find_cues, speech, speech_alternation, speech_verb_regex
+from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
+from .cues import (Cue, company_noun_alternation, company_nouns, event_cue_matches, finance_words, find_cues,
+                   reporting_alternation, speech_verb_regex)
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
 from .homes import Homes, read_homes
@@ -23,24 +23,25 @@ from .markets import NEW_MARKETS, MarketMention, country_of, find_markets, marke
 from .records import Document, Event, Extraction, Statement
 from .sentences import Sentence, split
 from .speakers import ANALYST, GOVERNMENT, Attribution, People, attribute
+from .textsearch import ByStart
 from .timex import Timex, tag
 
 MAX_FRAME_GAP = 45  # characters between a frame's end and its action's start
 MAX_SCOPE = 120  # characters after an action in which its markets may stand
 CLAUSE_BREAK = re.compile(
     r";|\s—\s|\s--\s|,\s+(?:which|who|where|while|whereas|although|though)\b|\s(?:but|while|whereas|although)\s"
-    r"|,\s+(?:[a-z]+ed|said|says|told|added)\b"
+    rf"|,\s+(?:[a-z]+ed|{reporting_alternation()})\b"
     r"|\b(?:to\s+)?(?:focus|focusing|concentrate|concentrating)\s+(?:solely\s+|more\s+|only\s+)?on\b"
     r"|,\s+(?:having|and\s+that|and\s+it|and\s+the\s+company)\b"  # "..., having left Peru in 2019", "..., and that it will"
 )
 ATTRIBUTIVE = re.compile(
-    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}(?i:firm|firms|company|companies|group|bank|banks|maker|makers|manufacturer|partner|partners|"
-    r"concern|government|officials|authorities|regulators|investors|dollar|dollars|rival|rivals|competitor|competitors|"
-    r"supplier|suppliers|subsidiary of|unit of|parent|shareholders|executives|equities|stocks|shares|bonds|"
-    r"securities|products|goods|imports|exports|brands|models|version|versions)\b"
+    r"\s+(?:(?!(?:after|before|the|a|an|to|in|of|for|with|by|and|or|but|from|on|at|its|their|his|her|as|than|when|while|where|since|until)\b)[a-z-]+\s+){0,2}"
+    rf"(?i:{company_noun_alternation('attributive')}|"
+    r"government|officials|authorities|regulators|dollar|dollars|subsidiary of|unit of|shareholders|executives|equities|"
+    r"stocks|shares|bonds|securities|products|goods|imports|exports|brands|models|version|versions)\b"
 )
 # words that make "X market" a financial market ("capital markets"), never one a company enters
-FINANCE_WORDS = "capital|money|bond|credit|debt|equity|stock|gilt|financial|currency|interbank|futures|options"
+FINANCE_WORDS = "|".join(w.replace(" ", r"\s+") for w in finance_words())
 MARKET_NOUNS = re.compile(
     r"^(?:(?:,|\s+and|\s+or|\s+as\s+well\s+as)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)*\s+"
     rf"(?:(?:(?!(?:{FINANCE_WORDS})\b)"
@@ -62,7 +63,7 @@ QUALIFIER_NAMES = {"by": "by", "before": "before", "no later than": "by", "from"
 COORDINATION = re.compile(
     r"^(?:\s*(?:,|and|or|as well as|&|plus|including|such as|among them|namely|notably|especially)\s*(?:[Tt]he\s+)?)+$"
     r"|^\s*(?:(?:in|by|from|during|within|over)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?)?,?\s*(?:and|or|as well as|then|later|also|first)\s+"
-    r"(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"  # "in Peru in the fiscal year from May and in Chile"
+    r"(?:then\s+|later\s+|also\s+)?(?:[a-z-]+\s+){0,2}(?:in|to|into)\s+(?:the\s+)?$"  # "in Peru from the spring and later in Chile"
 )
 NOUN_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|home|domestic|local|world|overseas|foreign|"
                          r"this|that|[\w-]+'s|[\w-]+’s)\s+$", re.IGNORECASE)
@@ -70,7 +71,6 @@ FINANCIAL_MARKETS = re.compile(
     rf"(?:(?:,|\s+and|\s+or)\s+(?:the\s+)?[A-Z][\w.-]*)*\s+(?:{FINANCE_WORDS}|commercial\s+paper)\s+markets?\b")
 CONDITIONAL = re.compile(r"\b(?:option|options|if|unless|proposal|proposed|possible|possibility|could|might)\b", re.IGNORECASE)
 PURPOSE = re.compile(r"^\W*(?:to\s+(?:serve|supply|reach|cover)|for|serving|supplying)\s+(?:the\s+)?$")
-SPEAKER_TYPES_FOR_KIND = {"analyst": "analyst", "government": "government", "media": "media"}
 
 
 @dataclass
@@ -81,36 +81,38 @@ class Action:
 
 
 @dataclass
-class Context:
-    """Per-document lookups shared by every sentence."""
+class DocumentIndex:
+    """What extraction looks up in one document, shared by every sentence: its companies, people,
+    dates, year, dateline market and where its companies are based."""
 
     doc: Document
     companies: CompanyIndex
     people: People
-    timexes: list[Timex]
+    timexes: ByStart[Timex]  # the temporal expressions, in order of start
     year: int | None
-    here: str | None = None  # the dateline's market, which "here" refers to
-    homes: Homes | None = None  # where companies are based (their home market is not entered)
+    dateline_market: str | None = None  # the dateline's market, which "here" refers to
+    company_homes: Homes | None = None  # where companies are based (their home market is not entered)
     said: list[tuple[int, str, str]] = field(default_factory=list)  # (quote end, company, market) so far
+
+    @cached_property
+    def _countries(self) -> ByStart[tuple[int, str]]:
+        """(end, country) of every country the text names that is not a company's seat ("Japan's Kanzo")."""
+        return ByStart([(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
+                        if len(country_of(m.code) or "") == 2
+                        and not (self.company_homes and self.company_homes.is_seat(m.start, m.end))],
+                       key=lambda country: country[0])
 
     def country_before(self, offset: int) -> str | None:
         """The country named last before `offset` (within COUNTRY_REFERENCE_SPAN characters): what
         "the country" and "there" refer to."""
-        if not hasattr(self, "_countries"):
-            self._countries = [(m.end, country_of(m.code)) for m in find_markets(self.doc.text, self.year)
-                               if len(country_of(m.code) or "") == 2
-                               and not (self.homes and self.homes.is_seat(m.start, m.end))]  # not "Japan's Kanzo"
-            self._country_ends = [end for end, _ in self._countries]
-        i = bisect_left(self._country_ends, offset)
-        if i and offset - self._countries[i - 1][0] <= COUNTRY_REFERENCE_SPAN:
-            return self._countries[i - 1][1]
+        last = self._countries.last_before(offset)
+        if last and offset - last[0] <= COUNTRY_REFERENCE_SPAN:
+            return last[1]
         return None
 
     def timexes_between(self, start: int, end: int) -> list[Timex]:
         """Temporal expressions starting in [start, end), found by bisection (sentences can be many)."""
-        if not hasattr(self, "_starts"):
-            self._starts = [t.start for t in self.timexes]
-        return self.timexes[bisect_left(self._starts, start):bisect_left(self._starts, end)]
+        return self.timexes.between(start, end)
 
 
 def extract(doc: Document, trace: bool = False) -> Extraction:
@@ -121,22 +123,23 @@ def extract(doc: Document, trace: bool = False) -> Extraction:
     people = People.build(text, companies)
     timexes = [t for t in tag(text, doc.published) if 0 <= t.start < t.end <= len(text)]
     year = int(doc.published[:4]) if doc.published else None
-    here = _dateline_market(doc, year)
-    ctx = Context(doc, companies, people, timexes, year, here, read_homes(text, companies, here, year))
+    dateline_market = _dateline_market(doc, year)
+    ctx = DocumentIndex(doc, companies, people, ByStart(timexes), year, dateline_market,
+                        read_homes(text, companies, dateline_market, year))
     sentences = split(text)
     statements: list[Statement] = []
     candidates: list[dict] = []
-    focus: str | None = _lead_company(companies, sentences)
+    topic_company: str | None = _lead_company(companies, sentences)
     paragraph_speaker: dict[int, Attribution] = {}
     for sentence in sentences:
         attribution = attribute(sentence.text, sentence.start, companies, people)
         if attribution and attribution.kind in ("person", "company"):
             paragraph_speaker.setdefault(sentence.paragraph, attribution)
-        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), focus, ctx,
+        found = _statements_in(sentence, attribution, paragraph_speaker.get(sentence.paragraph), topic_company, ctx,
                                candidates if trace else None)
         statements.extend(found)
         ctx.said.extend((s.quote_end, s.company, s.market) for s in found)
-        focus = _sentence_subject(sentence, companies, text) or focus
+        topic_company = _sentence_subject(sentence, companies, text) or topic_company
     return Extraction(
         document=doc,
         statements=_dedupe(_not_served_already(statements)),
@@ -172,7 +175,7 @@ class Candidate:
     extraction makes one per action; the ordered ACTION_FILTERS drop candidates, and each surviving
     (company, market) pair goes through STATEMENT_FILTERS and REWRITES."""
 
-    def __init__(self, sentence: Sentence, action: Action, cues: "SentenceCues", ctx: Context):
+    def __init__(self, sentence: Sentence, action: Action, cues: "SentenceCues", ctx: DocumentIndex):
         self.sentence, self.action, self.cues, self.ctx = sentence, action, cues, ctx
         self.frame = _governing_frame(action, cues.frames, ctx.doc.text)
 
@@ -193,8 +196,8 @@ class Candidate:
 
     @cached_property
     def markets(self) -> list[MarketMention]:
-        """The markets in the action's scope; else those of a coordinated predicate before it ("entered
-        Peru in 2001 and stopped operations"); else a fronted "In Peru," that opens the sentence."""
+        """The markets in the action's scope; else those of a coordinated predicate before it ("opened in
+        Peru in 2004 and closed its plant"); else a fronted "In Peru," that opens the sentence."""
         text, cues, sentence = self.ctx.doc.text, self.cues, self.sentence
         timexes = self.ctx.timexes_between(sentence.start, sentence.end)
         picked = _markets_for(self.action, self.frame, cues.markets, self.scope_end, text, timexes)
@@ -229,15 +232,15 @@ class Candidate:
         if owner:
             return [(owner, "owner of the move")]
         possessive = re.match(r"(?:its|their|our)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
-        subjects = _subjects(self.sentence, start, speaker, self.cues.focus, self.ctx, possessive)
+        subjects = _subjects(self.sentence, start, speaker, self.cues.topic_company, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
-            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said the focus will be on exiting Peru"
-        elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.focus \
+            subjects = [(speaker.org, "the speaker's company")]  # "Ruiz said leaving Peru comes first"
+        elif not subjects and speaker and speaker.kind == "person" and not speaker.org and self.cues.topic_company \
                 and speaker.verb_end <= start and re.search(rf"\b{ROLE_WORDS}\b", speaker.role or "", re.IGNORECASE) \
                 and not any(m.start >= speaker.verb_end for m in self.ctx.companies.mentions_between(self.sentence.start, start)) \
                 and not ANALYST.search(speaker.role or "") and not GOVERNMENT.search(speaker.role or ""):
-            subjects = [(self.cues.focus, "the speaker's company, the one the text is about")]  # "CEO Ana Ruiz" of "the group"
+            subjects = [(self.cues.topic_company, "the speaker's company, the one the text is about")]  # "CEO Ana Ruiz" of "the group"
         if subjects:
             subjects += _venture_partners(self.action, self.frame, self.scope_end, subjects, self.ctx)
         return subjects
@@ -279,7 +282,7 @@ class SentenceCues:
     markets: list[MarketMention]
     attribution: Attribution | None
     para_attr: Attribution | None
-    focus: str | None
+    topic_company: str | None
     previous: tuple[list[MarketMention], int] | None = None  # the last predicate's markets, and its end
 
 
@@ -304,7 +307,7 @@ def _noun_not_verb(c: Candidate) -> bool:
 
 
 def _things_relative_clause(c: Candidate) -> bool:
-    """"a game that had been banned in India": the clause is about the thing named before 'that', not a company."""
+    """"a quiz show that had been banned in Peru": the clause is about the thing named before 'that', not a company."""
     start = (c.frame or c.action).start
     m = re.search(r"\b(?:a|an|the)\s+(?:[a-z-]+\s+){0,2}([a-z]+),?\s+(?:that|which)\s+"
                   r"(?:(?:had|has|have|been|was|were|is|are|be|will|would|not|also|since|later|then|now|already|once|"
@@ -315,8 +318,8 @@ def _things_relative_clause(c: Candidate) -> bool:
 
 @lru_cache(maxsize=1)
 def _company_nouns() -> frozenset[str]:
-    """The company nouns of data/speech.csv ("carmaker", "chain"): a relative clause after one is the company's."""
-    return frozenset(speech()["company_noun"])
+    """The company nouns of data/company_nouns.csv ("carmaker", "chain"): a relative clause after one is the company's."""
+    return frozenset(company_nouns("self"))
 
 
 def _goods_sold(c: Candidate) -> bool:
@@ -404,14 +407,14 @@ ACTION_FILTERS: tuple[tuple[str, Callable[[Candidate], bool]], ...] = (
 
 def _home(c: Candidate, company: str, market: MarketMention) -> bool:
     """A company's own home market is not one it enters (data model: judgement calls)."""
-    return bool(c.ctx.homes and c.ctx.homes.is_home(company, market.code))
+    return bool(c.ctx.company_homes and c.ctx.company_homes.is_home(company, market.code))
 
 
 def _named_for_market(c: Candidate, company: str, market: MarketMention) -> bool:
     """"Kestrel Belgian Airways flies from Brussels", "Kestrel Systems (U.K.) Ltd wants to enter the British
     market": a company whose own name holds the market, or a unit named with it in brackets, is at home there."""
     def same(text: str) -> bool:
-        return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, shouting=True))
+        return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, any_case=True))
     if same(company):
         return True
     text = c.ctx.doc.text  # from a little before the sentence: "(U.K.) Ltd" can end a sentence for the splitter
@@ -430,7 +433,7 @@ def _units_own_market(c: Candidate, company: str, market: MarketMention) -> bool
         return False
     for m in c.ctx.companies.mentions_between(c.sentence.start, c.action.start):
         if m.company == company and m.text != company and any(
-                country_of(p.code) == country_of(market.code) for p in find_markets(m.text, c.ctx.year, shouting=True)):
+                country_of(p.code) == country_of(market.code) for p in find_markets(m.text, c.ctx.year, any_case=True)):
             return True
     return False
 
@@ -519,7 +522,7 @@ def _trace(c: Candidate, failed: str | None, trace: list[dict]) -> None:
 
 
 def _statements_in(sentence: Sentence, attribution: Attribution | None, para_attr: Attribution | None,
-                   focus: str | None, ctx: Context, trace: list[dict] | None = None) -> list[Statement]:
+                   topic_company: str | None, ctx: DocumentIndex, trace: list[dict] | None = None) -> list[Statement]:
     """Stage one: a candidate per action; stage two: the filters and rewrites above. With `trace`, every
     candidate (each company and market it reads, when it has them) is recorded there with every filter
     that holds for it and the one that dropped it ("dropped_by", None when kept)."""
@@ -529,7 +532,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         return []
     shared = SentenceCues(actions, [a for a in cues if a.cue.kind == "frame"], [a for a in cues if a.cue.kind == "block"],
                           [a for a in cues if a.cue.kind == "block_after"], _markets_in(sentence, ctx),
-                          attribution, para_attr, focus)
+                          attribution, para_attr, topic_company)
     out: list[Statement] = []
     seen: set[tuple[str, str, str]] = set()
     for action in _outermost(actions):
@@ -574,7 +577,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                         "action_text": c.text_of(action),
                         "market_alias": market.alias,
                         "company_rule": subject_rule,
-                        "home": ctx.homes.rule.get(company) if ctx.homes else None,
+                        "home": ctx.company_homes.rule.get(company) if ctx.company_homes else None,
                         "speaker_rule": c.speaker.rule if c.speaker else None,
                         "said_on_rule": said_rule,
                         "target_rule": target_rule,
@@ -584,7 +587,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
     return out
 
 
-# what joins two predicates of one subject: "entered Peru in 2001 and stopped operations"
+# what joins two predicates of one subject: "opened in Peru in 2004 and closed its plant"
 COORDINATED_PREDICATE = re.compile(r"[^,;.]{0,40}?\s+(?:and|but)\s+(?:later\s+|then\s+|subsequently\s+|eventually\s+)?")
 
 
@@ -801,16 +804,16 @@ def _dateline_market(doc: Document, year: int | None) -> str | None:
     if len(parts) > 1 and re.fullmatch(r"[A-Z][A-Za-z.]{1,5}", parts[1]):
         parts[1] = parts[1].title() + ("" if parts[1].endswith(".") else ".")  # "MILWAUKEE, WIS." / "Fla"
     place = ", ".join(parts[:2])  # "NEWMARKET, N.H., March 12"
-    found = find_markets(place, year, shouting=True)
+    found = find_markets(place, year, any_case=True)
     return country_of(found[0].code) if found else None
 
 
-def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
-    shouting = sentence.text.isupper()
-    found = find_markets(sentence.text, ctx.year, shouting=shouting)
-    if ctx.here:
+def _markets_in(sentence: Sentence, ctx: DocumentIndex) -> list[MarketMention]:
+    any_case = sentence.text.isupper()
+    found = find_markets(sentence.text, ctx.year, any_case=any_case)
+    if ctx.dateline_market:
         for m in re.finditer(r"\bhere\b", sentence.text):
-            found.append(MarketMention(m.start(), m.end(), "here", ctx.here, False))
+            found.append(MarketMention(m.start(), m.end(), "here", ctx.dateline_market, False))
     for m in COUNTRY_REFERENCE.finditer(sentence.text):  # "will launch in the country", "entered there"
         code = ctx.country_before(sentence.start + m.start())
         if code:
@@ -832,7 +835,7 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
             continue  # "sold its mills to Halvorsen of Norway": a name's place, not a market
         if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
             continue  # "access to U.S. and European capital markets": finance, not a market to enter
-        if ctx.homes and ctx.homes.is_seat(start, end):
+        if ctx.company_homes and ctx.company_homes.is_seat(start, end):
             continue  # "Kestrel Ltd of Ireland": where a company is based, not where it goes
         after = ctx.doc.text[end:end + 12]
         if not m.adjective and ATTRIBUTIVE.match(ctx.doc.text, end, end + 40):
@@ -855,10 +858,13 @@ def _markets_in(sentence: Sentence, ctx: Context) -> list[MarketMention]:
 def _in_company_name(text: str, start: int, end: int) -> bool:
     """A place in a company's name: "Commerz Securities (Japan) Co", "Nissei International America>"."""
     before, after = text[max(0, start - 2):start], text[end:end + 12]
-    if before.endswith("(") and re.match(r"\)\s*(?:Co|Ltd|Inc|Corp|Limited|Pte|Pty|GmbH|AG|SA|NV|BV|KK|plc)\b", after):
+    if before.endswith("(") and _BRACKET_THEN_FORM.match(after):
         return True
-    return bool(re.match(r"\s*(?:Co|Corp|Inc|Ltd|Limited|Bank|Holdings|Group|Airlines|Motors)\b\.?", after)) and \
-        bool(re.search(r"[A-Z][\w&-]+\s+$", text[max(0, start - 30):start]))
+    return bool(_NAME_TAIL.match(after)) and bool(re.search(r"[A-Z][\w&-]+\s+$", text[max(0, start - 30):start]))
+
+
+_BRACKET_THEN_FORM = re.compile(rf"\)\s*(?:{LEGAL_SUFFIXES})\b")  # "(Japan) KK"
+_NAME_TAIL = re.compile(rf"\s*(?:{LEGAL_SUFFIXES}|Bank|Airlines|Motors)\b\.?")  # "Nordic Bank", "Iberia Holdings"
 
 
 def _without_dates(text: str, start: int, end: int, timexes: list[Timex]) -> str:
@@ -969,14 +975,12 @@ PREPOSITION_LINK = re.compile(
 
 
 PLURAL_SUBJECT = re.compile(
-    r"\b(?:firms|companies|groups|banks|makers|manufacturers|carriers|rivals|competitors|investors|others|"
-    r"partners|concerns|suppliers|brokers|houses|insurers|automakers|carmakers|traders|dealers|exporters|"
-    r"importers|businesses|producers|retailers|operators)\s+(?:\w+\s+)?$")
+    rf"\b(?:{company_noun_alternation('plural_subject')}|others)\s+(?:\w+\s+)?$")
 COORDINATED = re.compile(r"(?:\s*[<(][^<>()]{1,12}[>)])*\s*(?:,|and|&|,\s*and)\s*(?:the\s+)?<?")
 
 
-def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, focus: str | None,
-              ctx: Context, possessive: bool = False) -> list[tuple[str, str]]:
+def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, topic_company: str | None,
+              ctx: DocumentIndex, possessive: bool = False) -> list[tuple[str, str]]:
     """The companies a cue is about, with the rule that found each: the subject mentioned last before
     it, the companies coordinated with that one ("Nippon Steel and Inland Steel are negotiating"),
     or what a pronoun refers to ("it plans", "it and Clevite will launch"). None when an institution
@@ -989,11 +993,11 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
     if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
         if before:  # "Orion Corp says it will start shipping": the name in the same sentence
             return [(before[-1].company, "pronoun, same sentence")]
-        company = _pronoun_company(speaker, focus)
+        company = _pronoun_company(speaker, topic_company)
         return [(company, "pronoun")] if company else []
     if not before:
         if _opening_reference().match(text, sentence.start, min(sentence.end, cue_start + 12)):
-            company = _pronoun_company(speaker, focus)  # "The carmaker had announced in early 2019 its plan to enter"
+            company = _pronoun_company(speaker, topic_company)  # "The carmaker told dealers last spring of its plan to enter"
             return [(company, "reference opening the sentence")] if company else []
         return []
     last = before[-1]
@@ -1012,7 +1016,7 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, f
         out.append((m.company, "coordinated subject"))
         last = m
     if re.search(r"\bit\s+and\s+<?$", text[max(sentence.start, before[-1].start - 12):before[-1].start]):
-        company = _pronoun_company(speaker, focus)  # "Orion said it and Kestrel will open..."
+        company = _pronoun_company(speaker, topic_company)  # "Orion said it and Kestrel will open..."
         if company:
             out.append((company, "pronoun"))
     seen: set[str] = set()
@@ -1024,7 +1028,7 @@ SPEAKER_AFTER_ORG = re.compile(
     r"chief|head|director|president|chairman|founder|official)\s+[A-Z]")
 # a relative clause closed by the comma before the main verb ("X, which sells tea, coffee and cakes, is...")
 ASIDE = re.compile(r",\s+(?:which|who|whose|where)\b[^;.]*?,(?=\s+(?:is|are|was|were|has|have|had|will|would|can|could|"
-                   r"may|might|plans?|said|says|announced|also|now|then|still)\b|\s*$)|,\s+(?:which|who|whose|where)\b[^,;]*,")
+                   rf"may|might|plans?|{reporting_alternation()}|also|now|then|still)\b|\s*$)|,\s+(?:which|who|whose|where)\b[^,;]*,")
 
 
 def _aside(mention: Mention, cue_start: int, text: str) -> bool:
@@ -1040,7 +1044,7 @@ def _aside(mention: Mention, cue_start: int, text: str) -> bool:
 
 
 def _venture_partners(action: Action, frame: Action | None, scope_end: int, subjects: list[tuple[str, str]],
-                      ctx: Context) -> list[tuple[str, str]]:
+                      ctx: DocumentIndex) -> list[tuple[str, str]]:
     """A joint venture's partner enters with the subject: "Norda Bank will form a venture in Oslo with
     Canadian broker Kestrel Securities" (a partner at home is dropped later, as every home market is)."""
     text = ctx.doc.text
@@ -1057,19 +1061,19 @@ def _venture_partners(action: Action, frame: Action | None, scope_end: int, subj
     return out
 
 
-def _is_person(company: str, ctx: Context) -> bool:
+def _is_person(company: str, ctx: DocumentIndex) -> bool:
     """A "company" found only as a capitalized subject that the text names as a person ("Lyng said")."""
     return company not in ctx.companies.corporate and ctx.people.find(company) is not None
 
 
-def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex, default: str | None) -> str | None:
+def _subject_company(sentence: Sentence, before: int, companies: CompanyIndex) -> str | None:
     """The company mentioned last before `before` in the sentence (the cue's subject)."""
     best: Mention | None = None
     for m in companies.mentions_between(sentence.start, before):
         if m.end <= before:
             if best is None or m.start > best.start:
                 best = m
-    return best.company if best else default
+    return best.company if best else None
 
 
 NOT_SUBJECT_BEFORE = re.compile(
@@ -1106,7 +1110,7 @@ def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
     right before a cue (with up to three words between), or 'its app' as a subject: words that refer
     back to a company ('they' in news is people: "growers said they would")."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
@@ -1115,7 +1119,7 @@ def _reference_regex() -> re.Pattern[str]:
 def _copular_relative() -> re.Pattern[str]:
     """A subject joined to its predicate by a copula and a company noun: "A and B are the other carmakers
     that plan to", "A is the latest retailer to": the names before it are the subjects."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?:\s+[A-Z][\w-]*)*\s+(?:is|are|was|were|becomes|become|became)\s+(?:one\s+of\s+)?(?:the|a|an)\s+"
                       rf"(?:[\w-]+\s+){{0,3}}?(?:{nouns})s?\s+(?:that|which|to)\s+(?:[a-z]+\s+){{0,3}}$",
                       re.IGNORECASE)
@@ -1125,7 +1129,7 @@ def _copular_relative() -> re.Pattern[str]:
 def _coordinated_reference() -> re.Pattern[str]:
     """A reference word as the subject of the first of two coordinated predicates ("we have reviewed our
     plans and decided to", "it sold two plants and will"): the second predicate's subject too."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
                       rf"(?:\s+[a-z’'-]+){{1,6}}\s+and\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
@@ -1134,17 +1138,17 @@ def _coordinated_reference() -> re.Pattern[str]:
 def _opening_reference() -> re.Pattern[str]:
     """A sentence whose subject is 'It' or 'The <company noun>' (up to three words before the noun),
     followed by its verb: its company is the one the text is about."""
-    nouns = speech_alternation("company_noun")
+    nouns = company_noun_alternation("self")
     return re.compile(rf"\W*(?:It|Services|The\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))\s+(?:has|had|have|is|was|will|would|"
-                      rf"also|now|then|already|still|said|says|announced|confirmed|[a-z]+ed|[a-z]+s)\b")
+                      rf"also|now|then|already|still|{reporting_alternation()}|[a-z]+ed|[a-z]+s)\b")
 
 
-def _pronoun_company(speaker: Attribution | None, focus: str | None) -> str | None:
+def _pronoun_company(speaker: Attribution | None, topic_company: str | None) -> str | None:
     if speaker and speaker.org:
         return speaker.org
     if speaker and speaker.kind == "company" and speaker.speaker:
         return speaker.speaker
-    return focus
+    return topic_company
 
 
 def _quoted(sentence: Sentence, text: str) -> bool:
@@ -1177,7 +1181,7 @@ def _speaker_fields(speaker: Attribution | None, company: str) -> tuple[str | No
     return speaker.speaker, speaker.role, kind
 
 
-def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> tuple[str | None, str, Timex | None]:
+def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: DocumentIndex) -> tuple[str | None, str, Timex | None]:
     """The date the claim was made: a date on the reporting verb, else the publication date."""
     if speaker and speaker.verb_start >= 0:
         text = ctx.doc.text
@@ -1204,7 +1208,7 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: Context) -> t
     return None, "no date known", None
 
 
-def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
+def _dated_reporting_verb(sentence: Sentence, ctx: DocumentIndex) -> Timex | None:
     """A date right after a reporting verb of the sentence ("X said Tuesday", "announced on Wednesday that"),
     for a sentence whose speaker was not attributed."""
     text = ctx.doc.text
@@ -1223,7 +1227,7 @@ def _dated_reporting_verb(sentence: Sentence, ctx: Context) -> Timex | None:
     return None
 
 
-def _retold_on(sentence: Sentence, ctx: Context) -> Timex | None:
+def _retold_on(sentence: Sentence, ctx: DocumentIndex) -> Timex | None:
     """The date of an earlier claim a later article retells: a past date opening the sentence before a
     reporting verb ("Earlier this year X announced plans...", "In May 2019 the founder said...")."""
     text = ctx.doc.text
@@ -1250,7 +1254,7 @@ def _concrete(value: str) -> bool:
 
 
 def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | None, sentence: Sentence,
-            ctx: Context, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
+            ctx: DocumentIndex, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
     """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030")."""
     begin = (frame or action).start
     end = max(scope_end, action.end)
@@ -1270,7 +1274,7 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None
     if chosen is None:
-        # "X earlier this year ended operations in Peru", "said that on Feb 1 it will stop selling in Peru":
+        # "X earlier this year wound up its business in Peru", "said that on Feb 1 it will stop selling in Peru":
         # a date right before the predicate, or opening its clause before the subject
         text = ctx.doc.text
         near = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
@@ -1374,14 +1378,14 @@ def _rank(s: Statement) -> tuple:
     return (s.speaker_type == "company", s.speaker is not None, s.confidence, s.target is not None, -s.quote_start)
 
 
-def _events(sentences: list[Sentence], ctx: Context) -> list[Event]:
+def _events(sentences: list[Sentence], ctx: DocumentIndex) -> list[Event]:
     """Sightings, filings, approvals: one per company and kind in a document."""
     out: dict[tuple[str, str], Event] = {}
     text = ctx.doc.text
     for sentence in sentences:
         for cue, m in event_cue_matches(sentence.text):
             cue_start, cue_end = sentence.start + m.start(), sentence.start + m.end()
-            company = _subject_company(sentence, cue_start, ctx.companies, None)
+            company = _subject_company(sentence, cue_start, ctx.companies)
             if not company:
                 continue
             markets = [mm for mm in _markets_in(sentence, ctx) if not mm.adjective]

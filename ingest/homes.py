@@ -1,27 +1,27 @@
 """Where companies are based, read from the text: the home market a company cannot "enter".
 
 The spec's judgement calls: a launch in the company's home market is not a
-statement, and "Monier Ltd of Australia" names a partner's seat, not a market
+statement, and "Quillon Ltd of Chile" names a partner's seat, not a market
 anyone enters. `read_homes` finds, for each company in a document, the
 evidence the text gives, strongest first:
 
-1. the text itself: "Sweden's Skandinaviska Enskilda Banken", "U.S. brokerage
-   firm Equitable Securities", "Sony Corp of Japan", "Nippon Life, Japan's
-   largest life insurer", "Paris-based Alsthom";
-2. an exchange code: <TSBA.T>, (CAWL.L), (HKEX: 1810), or the home column of
+1. the text itself: "Norway's Fjellsted Bank", "U.S. brokerage firm Harlow
+   Partners", "Orvella Corp of Japan", "Tamsin Life, Japan's third-biggest
+   insurer", "Lyon-based Marcelline";
+2. an exchange code: <QRLN.T>, (HRLW.L), (HKEX: 1234), or the home column of
    the known companies list (data/companies.csv);
-3. the name: "Zambia Consolidated Copper Mines", "Industrial Development Bank
-   of India" (not a place at the end, which names a local unit: "Merrill
-   Lynch Canada");
-4. a legal form that belongs to one country: KK, Bhd, Oyj, Plc...;
-5. a Reuters bare ticker (<CMB>: listed in New York), or the dateline for the
-   story's lead company ("CALGARY - Bow Valley Industries Ltd said...");
+3. the name: "Ghana Cocoa Growers Union", "Farm Credit Bank of Kenya" (not a
+   place at the end, which names a local unit: "Orvella Foods Canada");
+4. a legal form that belongs to one country (data/legal_forms.csv): KK, Bhd, Oyj, Plc...;
+5. a Reuters bare ticker (<QRX>: listed in New York), or the dateline for the
+   story's lead company ("DENVER - Pumpkin Rail Inc said...");
 6. with nothing else, a story datelined in the US: a company it names without
    any foreign tie is taken as American (wire copy from US bureaus is mostly
    about US companies; foreign ones come with a ticker, a nationality or a seat).
 
 The places of kind 1 are also returned as seats, so the extractor does not
-take them for target markets. Hints are data (data/home_hints.csv).
+take them for target markets. Hints are data (data/home_hints.csv, data/legal_forms.csv,
+data/company_nouns.csv).
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes
+from .companies import LEGAL_SUFFIXES, CompanyIndex, known_companies, known_homes, legal_forms, phrase_alternation
+from .cues import company_nouns
 from .datafiles import data_rows
 from .markets import MarketMention, country_of, find_markets, markets
 
@@ -59,25 +60,31 @@ def _hints() -> dict[str, dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _national_forms() -> dict[str, str]:
+    """The legal forms that belong to one country ("KK", "Oyj"), with its code."""
+    return {form: country for form, country in legal_forms().items() if country}
+
+
+@lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     hints = _hints()
-    descriptors = "|".join(re.escape(d) for d in sorted(hints["descriptor"], key=len, reverse=True))
-    suffixes = "|".join(re.escape(s) for s in sorted(hints["suffix"], key=len, reverse=True))
+    descriptors = "|".join(re.escape(d) for d in sorted(company_nouns("descriptor"), key=len, reverse=True))
+    suffixes = phrase_alternation(_national_forms())
     exchanges = "|".join(re.escape(e) for e in sorted(hints["exchange"], key=len, reverse=True))
-    tail = rf"[.>)]*(?:\s*[<(][^<>()]{{1,12}}[>)])*(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?>?)*"  # "Ltd>", " <SNE.T>"
+    tail = rf"[.>)]*(?:\s*[<(][^<>()]{{1,12}}[>)])*(?:\s*,?\s+(?:{LEGAL_SUFFIXES})\.?>?)*"  # "Ltd>", " <QRLN.T>"
     return {
         # right after a mention: "<TSBA.T>", "(CAWL.L)", "(HKEX: 1810)"
         "ticker": re.compile(r"[.>]*\s*[<(]\s*[A-Z0-9&]{1,10}\.([A-Z]{1,2})\s*[>)]"),
         "bare_ticker": re.compile(r"[.>]*\s*<[A-Z]{1,6}>"),
         "exchange": re.compile(rf"\s*\(\s*({exchanges})\s*:\s*[\w.]+\s*\)"),
-        # "Sony Corp <SNE.T> of Japan", "Raision Tehtaat, of Finland"
+        # "Orvella Corp <ORVL.T> of Japan", "Lumo Verkstad, of Sweden"
         "place_apposition": re.compile(tail + r"\s*,\s*(?:the\s+)?$"),
         "of_place": re.compile(tail + r"\s*,?\s+(?:of|based\s+in|headquartered\s+in)\s+(?:the\s+)?$"),
-        # ", Japan's largest life insurer", ", the Japanese electronics group", ", a Paris-based maker"
+        # ", Japan's third-biggest insurer", ", the Danish toy group", ", a Lyon-based maker"
         "apposition": re.compile(tail + r"\s*,\s+(?:the\s+|a\s+|an\s+|one\s+of\s+)?(?:[A-Z][\w-]*\s+){0,2}$"),
         "descriptor_after": re.compile(rf"^,?(?:'s|’s|-based)?(?:\s+[\w-]+){{0,4}}?\s+(?:{descriptors})\b"),
         "possessive_after": re.compile(r"^(?:'s|’s|-based|\s+based)\b"),
-        # before a mention: "Sweden's ", "U.S. brokerage firm ", "Paris-based ", "Italy's state-owned <"
+        # before a mention: "Norway's ", "U.S. brokerage firm ", "Lyon-based ", "Chile's state-owned <"
         "before": re.compile(rf"(?:(?:'s|’s|-based|\s+based)(?:\s+[\w-]+){{0,3}}|(?:\s+[\w-]+){{0,3}}\s+(?:{descriptors}))\s+<?$"),
         "suffix": re.compile(rf"(?:^|[\s,])({suffixes})\.?$"),
     }
@@ -89,6 +96,7 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
     found: dict[str, dict[int, tuple[str, str]]] = {}  # company -> {tier: (code, rule)}
     pats = _patterns()
     hints = _hints()
+    national = _national_forms()
     places = find_markets(text, year)
     starts = [p.start for p in places]
 
@@ -105,10 +113,10 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
             gap = text[m.end:place.start]
             if len(gap) > 40:
                 break
-            span = _seat_span(place, places, text, starts)  # "Perth, Western Australia", "North Sydney, Australia"
+            span = _seat_span(place, places, text, starts)  # "Darwin, Northern Territory", "Geelong, Australia"
             after = text[span[1]:span[1] + 60]
             if pats["place_apposition"].fullmatch(gap) and not place.adjective and re.match(r"\s*[,.;]", after):
-                note(m.company, 1, place.code, "place after name")  # "Yokohama Rubber Co Ltd, Tokyo, Japan, to..."
+                note(m.company, 1, place.code, "place after name")  # "Quillon Co Ltd, Osaka, Japan, to..."
                 homes.seats.append(span)
                 break
             if pats["of_place"].fullmatch(gap) and not place.adjective:
@@ -147,10 +155,10 @@ def read_homes(text: str, companies: CompanyIndex, dateline: str | None = None, 
         for alias in company.aliases:
             s = pats["suffix"].search(alias)
             if s:
-                note(name, 4, hints["suffix"][s.group(1)], f"legal form {s.group(1)}")
+                note(name, 4, national[re.sub(r"\s+", " ", s.group(1))], f"legal form {s.group(1)}")
         for form in companies.legal_forms.get(name, ()):
-            if form in hints["suffix"]:
-                note(name, 4, hints["suffix"][form], f"legal form {form}")
+            if form in national:
+                note(name, 4, national[form], f"legal form {form}")
         if dateline and name == lead and name in companies.corporate and name not in known_companies() \
                 and not any(_ends_with_place(alias, year) for alias in company.aliases):
             note(name, 5, dateline, "the story's lead company, by its dateline")
@@ -171,7 +179,7 @@ _SEAT_GAP = re.compile(r",\s*")
 
 def _seat_span(place: MarketMention, places: list[MarketMention], text: str,
                starts: list[int] | None = None) -> tuple[int, int]:
-    """"of Perth, Western Australia": the seat runs over a place and the region or country after it.
+    """"of Darwin, Northern Territory": the seat runs over a place and the region or country after it.
 
     `places` are in order of start (`starts` their starts, for bisect). Only the places from the
     seat's end on are looked at, and the look stops at the first one that is not after ", ": any
@@ -195,13 +203,13 @@ def _seat_span(place: MarketMention, places: list[MarketMention], text: str,
 
 
 def _ends_with_place(alias: str, year: int | None) -> bool:
-    """"Hyundai Motor America", "Merrill Lynch Canada": a local unit, whose story's dateline says nothing of the parent."""
-    found = find_markets(alias, year)  # a country or region ("First Wisconsin" is a bank, not a unit)
+    """"Lumo Motor America", "Orvella Foods Canada": a local unit, whose story's dateline says nothing of the parent."""
+    found = find_markets(alias, year)  # a country or region ("First Idaho" is a bank, not a unit)
     return bool(found) and found[-1].end == len(alias) and found[-1].start > 0 and "-" not in found[-1].code
 
 
 def _name_country(name: str, year: int | None) -> str | None:
-    """"Zambia Consolidated Copper Mines" -> ZM; "Bank of Tokyo" -> JP; "Merrill Lynch Canada" -> None."""
+    """"Ghana Cocoa Growers Union" -> GH; "Bank of Oslo" -> NO; "Orvella Foods Canada" -> None."""
     words = name.split()
     if len(words) < 2:
         return None

@@ -41,14 +41,10 @@ def markets() -> dict[str, Market]:
     return out
 
 
-_ADJECTIVES: set[str] = set()
-
-
 @lru_cache(maxsize=1)
 def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str], re.Pattern[str]]:
     """alias -> [(code, until_year)], plus case-sensitive and case-folding patterns."""
     table: dict[str, list[tuple[str, int | None]]] = {}
-    _ADJECTIVES.clear()
 
     def add(alias: str, code: str, until: int | None = None) -> None:
         entries = table.setdefault(alias, [])
@@ -66,8 +62,6 @@ def _aliases() -> tuple[dict[str, list[tuple[str, int | None]]], re.Pattern[str]
         if row["code"] not in known:
             raise ValueError(f"market_aliases.csv: unknown market code {row['code']!r} for {row['alias']!r}")
         add(row["alias"], row["code"], int(row["until"]) if row["until"] else None)
-        if row.get("form") == "adjective":
-            _ADJECTIVES.add(row["alias"].lower())
     pattern = re.compile(rf"(?<![\w.])(?:the\s+)?({_trie(table)})(?![\w])")
     lowered = {n.lower() for n in table}
     if all(len(n) == len(n.lower()) for n in table):
@@ -119,6 +113,12 @@ def _trie(names) -> str:
 
 
 @lru_cache(maxsize=1)
+def _adjectives() -> frozenset[str]:
+    """The lower-cased aliases that market_aliases.csv marks as adjectives ("German")."""
+    return frozenset(row["alias"].lower() for row in data_rows("market_aliases.csv") if row.get("form") == "adjective")
+
+
+@lru_cache(maxsize=1)
 def _folded_table() -> dict[str, list[tuple[str, int | None]]]:
     """The alias table keyed by lower-cased alias (for all-caps headlines)."""
     table, _, _ = _aliases()
@@ -141,17 +141,19 @@ def resolve_alias(alias: str, year: int | None = None) -> str | None:
     return entries[-1][0]
 
 
-def find_markets(text: str, year: int | None = None, shouting: bool = False) -> list[MarketMention]:
-    """Every market alias in `text` with its code; `shouting` for all-caps headlines."""
+def find_markets(text: str, year: int | None = None, any_case: bool = False) -> list[MarketMention]:
+    """Every market alias in `text` with its code. With `any_case` (all-caps headlines, words of a name)
+    aliases match in any letter case, a short one (three letters or fewer) only as written in capitals."""
     table, pattern, folded = _aliases()
+    adjectives = _adjectives()
     out = []
-    for m in (folded if shouting else pattern).finditer(text):
+    for m in (folded if any_case else pattern).finditer(text):
         alias = m.group(1)
-        if shouting and alias.isupper() is False and len(alias) <= 3:
+        if any_case and alias.isupper() is False and len(alias) <= 3:
             continue
         code = resolve_alias(alias, year)
         if code:
-            out.append(MarketMention(m.start(1), m.end(1), alias, code, alias.lower() in _ADJECTIVES))
+            out.append(MarketMention(m.start(1), m.end(1), alias, code, alias.lower() in adjectives))
     if "market" in text or "countr" in text:
         for m in NEW_MARKETS.finditer(text):  # "more than 30 new markets": international markets in general
             if not re.search(r"\b(?:and|or)\s+$", text[max(0, m.start() - 6):m.start()]):  # not "Japan and other markets"

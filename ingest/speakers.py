@@ -1,8 +1,8 @@
 """Who makes a claim: people and their roles, reporting verbs, "according to".
 
 `People.build(text)` collects the people a document introduces with a role
-("Mei Lan, the founder, chair, and CEO of Lintao"; "Halden president Ola
-Brekke"). `attribute(sentence, ...)` finds the speaker of one sentence.
+("Ines Valk, the founder, chair and CEO of Orvella"; "Quillon president Tomas
+Ober"). `attribute(sentence, ...)` finds the speaker of one sentence.
 """
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .companies import ROLE_WORDS, CompanyIndex
-from .cues import fold, required_literals, speech, speech_verb_regex
+from .cues import company_nouns, reporting_alternation, speech, speech_verb_regex
+from .textsearch import FoldedText, gate_of, stands_alone
 
 _ROLE = rf"(?i:{ROLE_WORDS})"
 _PERSON = r"[A-Z][a-zA-Z'’-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-zA-Z'’-]+){1,2}"
 _ROLE_PHRASE = rf"(?:(?:the|a|an|its|their)\s+)?(?:[\w&.’'-]+,?\s+(?:and\s+)?){{0,6}}{_ROLE}(?:\s+(?:of|at|for|in)\s+[^,.;:]{{1,60}}?)?"
-APPOSITION = re.compile(rf"\b({_PERSON}),\s+({_ROLE_PHRASE})(?=\s*[,.;:]|\s+(?:said|says|told|wrote|has|had|is|was|took|stated|added))")
+APPOSITION = re.compile(rf"\b({_PERSON}),\s+({_ROLE_PHRASE})(?=\s*[,.;:]|\s+(?:{reporting_alternation()}|has|had|is|was|took))")
 TITLED = re.compile(rf"\b((?:[A-Z][\w&-]*\s+)?(?:[Vv]ice\s+)?{_ROLE}(?:\s+(?:of|at|for)\s+[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*)?)\s+({_PERSON})\b")
 _PERSON_RE = re.compile(_PERSON)
 
@@ -44,7 +45,7 @@ class People:
         if person is None:
             person = self.people[name] = Person(name)
             self.by_surname.setdefault(name.split()[-1], name)
-            self.by_surname.setdefault(name.split()[0], name)  # Chinese names: family name first ("Lu")
+            self.by_surname.setdefault(name.split()[0], name)  # Chinese names: family name first ("Zhou")
         if role and not person.role:
             person.role = role
             org = _company_in(role, companies)
@@ -61,15 +62,15 @@ class People:
     @classmethod
     def build(cls, text: str, companies: CompanyIndex) -> "People":
         people = cls()
-        folded = fold(text)
-        if _may_match(APPOSITION, folded):
+        folded = FoldedText(text)
+        if gate_of(APPOSITION).may_match(folded):
             for m in APPOSITION.finditer(text):
                 people.add(m.group(1), m.group(2), companies)
-        if _may_match(TITLED, folded):
+        if gate_of(TITLED).may_match(folded):
             for m in TITLED.finditer(text):
                 people.add(m.group(2), m.group(1), companies)
                 person = people.people.get(re.sub(r"\s+", " ", m.group(2)).strip())
-                if person and not person.org:  # "Kestrel Foods chief executive Ana Ruiz": the company before the role
+                if person and not person.org:  # "Orvella Foods chief executive Pia Roos": the company before the role
                     before = [c for c in companies.mentions_between(max(0, m.start() - 80), m.start() + 1)
                               if c.company and re.fullmatch(r"(?:'s|’s)?[^.;:,\n]{0,40}", text[c.end:m.start(1)])]
                     if before:
@@ -77,42 +78,14 @@ class People:
         return people
 
 
-@lru_cache(maxsize=None)
-def _literals(rx: re.Pattern[str]) -> tuple[str, ...] | None:
-    found = required_literals(rx.pattern, rx.flags)
-    return tuple(sorted(found, key=len)) if found else None
-
-
-def _may_match(rx: re.Pattern[str], folded: str) -> bool:
-    """False only when `rx` cannot match the text `folded` was made from (ingest.cues.fold): none of
-    the strings every match holds (a role word, for the people patterns) is in it."""
-    literals = _literals(rx)
-    return literals is None or any(lit in folded for lit in literals)
-
-
 _NOT_FIRST = frozenset("the a an and but in on at by for of to with from as its his her their this that however while".split())
 
 
 def _company_in(text: str, companies: CompanyIndex) -> str | None:
     for alias in sorted(companies.alias_to_name, key=len, reverse=True):
-        if _stands_alone(alias, text):
+        if stands_alone(alias, text):
             return companies.alias_to_name[alias]
     return None
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"  # what \w matches in a str pattern
-
-
-def _stands_alone(word: str, text: str) -> bool:
-    r"""`re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)` without compiling a pattern per word."""
-    i = text.find(word)
-    n = len(word)
-    while i >= 0:
-        if (i == 0 or not _is_word_char(text[i - 1])) and (i + n >= len(text) or not _is_word_char(text[i + n])):
-            return True
-        i = text.find(word, i + 1)
-    return False
 
 
 @dataclass
@@ -135,7 +108,7 @@ MEDIA = re.compile(r"\b(?:report|reports|reported|rumou?rs?|sources|newspaper|me
 def _self_phrase() -> str:
     """Words by which a company itself speaks ("it", "a spokesman", "the Swedish retailer"), as a regex."""
     words = "|".join(re.escape(w) for w in sorted(speech()["company_self"], key=len, reverse=True))
-    nouns = "|".join(speech()["company_noun"])
+    nouns = "|".join(company_nouns("self"))
     return rf"(?:{words})|(?:the|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})"
 
 
@@ -165,7 +138,7 @@ def attribute(sentence: str, offset: int, companies: CompanyIndex, people: Peopl
         subj = _subject_regex().search(before)
         if subj:
             return _who(subj.group(1), sentence, offset + v.start(), offset + v.end(), companies, people, "X " + v.group(1))
-        # inverted: "..., said Robert Lutz, executive vice president"
+        # inverted: "..., said Karl Lund, executive vice president"
         after = sentence[v.end():]
         inv = re.match(rf"\s+({_PERSON}|[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,3}})(?:,\s+([^,.;]{{2,90}}))?", after)
         if inv and re.search(r"[,”\"]\s*$", before):
@@ -194,7 +167,7 @@ def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIn
         return Attribution(company, None, "company", company, start, end, rule)
     trailing = re.match(r"(.+?)\s+(officials|executives|spokesman|spokeswoman|sources)$", surface, re.IGNORECASE)
     if trailing:
-        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Komeda spokesman"
+        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Quillon spokesman"
         org = companies.resolve(owner)
         kind = "government" if GOVERNMENT.search(surface) else ("media" if "sources" in lowered else "company")
         return Attribution(org or owner, surface if org else None, kind, org, start, end, rule)

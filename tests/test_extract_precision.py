@@ -21,7 +21,7 @@ def found(text: str, dateline: str | None = None, published: str = "1987-03-12")
 def test_a_statement_needs_a_company_as_its_subject():
     # the first paragraph's company is not the subject of "entered" in the second: "overseas banks" are
     text = ("Kittiwake Securities Ltd said it would float its stock in Montreal.\n\n"
-            "Overseas banks that entered Canada after 1992 may hold no more than a quarter of a local trust company.")
+            "Foreign banks that entered Canada since 1995 are barred from owning most of a local pension fund.")
     assert not any(market == "CA" for _, market, _ in found(text))
 
 
@@ -75,7 +75,7 @@ def test_a_partner_seat_is_not_a_target():
 
 def test_coordinated_subjects_and_their_homes():
     text = ("Kurogane Metals Corp <KRGM.T> and <Brashear Alloys Co> of the United States are negotiating to build a "
-            "joint aluminium venture in Ohio, a Kurogane Metals spokesman said.")
+            "joint copper wire venture in Ohio, Kurogane Metals told reporters.")
     assert found(text) == {("Kurogane Metals", "US", "considering")}
 
 
@@ -92,10 +92,10 @@ def test_joint_venture_partner_enters_too():
     "Brightwater Media Inc said it entered a definitive agreement to acquire a radio station in Montreal.",
     "Ardent Logic Corp said its chairman will enter a doctoral program in Edinburgh next autumn.",
     "The Osaka prefecture bond issue would be launched in Luxembourg next week, Hoshino Securities Co Ltd said.",
-    "\"Margaux Automobiles SA will continue its export programme to Canada,\" she said.",
+    "\"Margaux Automobiles SA will go on exporting its vans to Canada,\" she said.",
     "Tarrant Minerals Ltd said it is forming a company to develop its gold claims outside Peru and Bolivia.",
     "Organisers of a petition urging Vandermeer Chemie NV to halt operations in Myanmar gathered in Rotterdam.",
-    "Copperline Inc has agreed to sell its Wyoming coal properties to Wirrabara Resources NL of Adelaide, Australia.",
+    "Copperline Inc will sell its Wyoming copper leases to Wirrabara Resources NL of Adelaide, Australia, for cash.",
 ])
 def test_senses_of_entry_words_that_are_not_market_entry(text):
     assert found(text, dateline="NEW YORK, April 1") == set()
@@ -188,7 +188,7 @@ def test_a_unit_named_after_its_parent_comes_after_the_parent_whatever_the_order
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("BMW is expected to hold up well in its home market and in Asia this year.", set()),
+    ("Dealers think Orvella's van sales will stay firm in its home market and in Asia through the summer.", set()),
     ("Sakuragi Corp said the recall would not dent the parent company's exports to Canada.", set()),
     ("Analysts said Bramble Home Stores Inc might be seeking to break into the Florida market.",
      {("Bramble Home Stores", "US-FL", "considering")}),

@@ -211,9 +211,6 @@ def test_add_command_reports_each_failure_and_exits_nonzero(server, tmp_path):
 
 
 def test_add_end_to_end(server, tmp_path):
-    build = pytest.importorskip("kb.build")
-    if not hasattr(build, "build_paths"):
-        pytest.skip("kb.build has no build_paths yet")
     db = tmp_path / "kb.db"
     result = CliRunner().invoke(_cli(), [
         "add", f"{server}/news/norvik-europe.html", f"{server}/press", f"{server}/missing", "--db", str(db),
@@ -236,9 +233,6 @@ def test_add_end_to_end(server, tmp_path):
 
 
 def test_add_names_the_url_when_a_saved_page_cannot_be_read(server, tmp_path):
-    build = pytest.importorskip("kb.build")
-    if not hasattr(build, "build_paths"):
-        pytest.skip("kb.build has no build_paths yet")
     result = CliRunner().invoke(_cli(), ["add", f"{server}/sitemap", "--db", str(tmp_path / "kb.db")])
     assert result.exit_code == 1
     assert f"error: {server}/sitemap (saved as " in result.output

@@ -69,7 +69,7 @@ def test_each_inflection_is_a_cue(text, kind):
 @pytest.mark.parametrize("text, expected", [
     ("Orion Motors has no plans to sell its pickup trucks in Canada, its head of exports said.",
      {("Orion Motors", "CA", "no_plans")}),
-    ("Lumo Bank is exploring opportunities to enter Indonesia and Vietnam.",
+    ("Lumo Bank is exploring whether to enter Indonesia and Vietnam.",
      {("Lumo Bank", "ID", "considering"), ("Lumo Bank", "VN", "considering")}),
     ("Kestrel Foods said it had decided to close shop in Chile.", {("Kestrel Foods", "CL", "withdrawn")}),
     ("Kestrel Foods said it would wind down its sales, design and support operations in Chile and Peru.",
@@ -239,7 +239,7 @@ def test_no_longer_turns_an_entry_into_an_exit():
 
 def test_a_sentence_opening_with_the_company_noun_refers_back():
     text = ("Voltra Motors Ltd reported record sales.\n\n"
-            "The carmaker had formally announced in early 2023 its plan to enter the Peruvian market.")
+            "The carmaker told dealers last spring of its plan to enter the Peruvian market.")
     assert ("Voltra Motors", "PE", "plans") in found(text)
 
 
@@ -295,10 +295,10 @@ def test_sales_figures_goods_on_sale_and_people_travelling_are_not_entries(text)
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Kestrel Foods Inc will close all 14 of its stores in Chile at the end of October.", {("Kestrel Foods", "CL", "withdrawn")}),
+    ("Kestrel Foods Inc will close all 9 of its stores in Chile when the leases end.", {("Kestrel Foods", "CL", "withdrawn")}),
     ("In 2016 Pennywise Ltd launched a localized version of its app in Chile.", {("Pennywise", "CL", "entered")}),
     ("Pennywise Ltd has paused its Chilean rollout for now.", {("Pennywise", "CL", "delayed")}),
-    ("Analysts believe Kestrel Foods Inc's eventual entry into Chile cannot be ruled out.",
+    ("Brokers say Kestrel Foods Inc's eventual entry into Chile remains likely.",
      {("Kestrel Foods", "CL", "considering")}),
 ])
 def test_determiners_long_objects_and_nominal_entries(text, expected):
@@ -341,7 +341,7 @@ def test_an_entry_into_a_business_in_a_market_and_goods_sold_there(text, expecte
 
 @pytest.mark.parametrize("text, target", [
     ("Kestrel Foods Inc said that on Feb 1 it will stop selling in Peru, and that it will pay a fine in December.", "2024-02-01"),
-    ("Kestrel Foods Inc earlier this year ended operations in Peru, having left Chile back in 2019.", "2024"),
+    ("Kestrel Foods Inc earlier this year wound up its business in Peru, two years after quitting Chile.", "2024"),
 ])
 def test_the_target_is_the_date_of_the_predicate_not_of_the_next_clause(text, target):
     targets = {s.market: s.target for s in statements(text, published="2024-01-10")}
@@ -349,7 +349,7 @@ def test_the_target_is_the_date_of_the_predicate_not_of_the_next_clause(text, ta
 
 
 @pytest.mark.parametrize("text", [
-    "Kestrel Foods Inc competes with Tango, a game that had been banned in Peru until May.",
+    "Kestrel Foods Inc sponsors Tango, a quiz show that had been banned in Peru until May.",
     "The newly created Peruvian subsidiary of Kestrel Foods Inc will be run from Lima.",
 ])
 def test_a_things_clause_and_an_adjectival_participle_are_not_the_companys_moves(text):
@@ -427,7 +427,7 @@ def test_an_executive_travelling_is_not_the_company_entering():
 
 
 def test_the_sale_of_a_unit_named_by_its_market_is_an_exit():
-    assert found("Kestrel Foods Inc last week completed the sale of its Peruvian joint venture.") \
+    assert found("Kestrel Foods Inc on Monday closed the sale of its Peruvian joint venture to a pension fund.") \
         == {("Kestrel Foods", "PE", "withdrawn")}
 
 
@@ -452,7 +452,7 @@ def test_a_company_named_for_a_market_is_at_home_there():
 
 @pytest.mark.parametrize("text, expected", [
     ("Analysts say Brightmart's planned entry into Peru will shake up the market.", ("Brightmart", "PE", "plans")),
-    ("Investors believe Lumo's eventual entry into Chile cannot be ruled out.", ("Lumo", "CL", "considering")),
+    ("Investors think Lumo's eventual entry into Chile is only a matter of time.", ("Lumo", "CL", "considering")),
     ("The news of Zentro's exit from the Kenyan payments market worried its staff.", ("Zentro", "KE", "withdrawn")),
 ])
 def test_the_owner_of_a_nominal_move_is_its_subject(text, expected):

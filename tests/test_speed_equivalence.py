@@ -7,22 +7,23 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cues import event_cue_matches, event_cues, find_cues, fold, required_literals, stance_cues
+from ingest.cues import event_cue_matches, event_cues, find_cues, stance_cues
 from ingest.sentences import split
+from ingest.textsearch import FoldedText, gate_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "kb" / "examples"
 
 SAMPLES = [
-    "Xiaomi has no plans to enter the Canadian market, its chief executive said on Tuesday.",
-    "Xiaomi plans to enter the African and Latin American markets starting in 2028, its chairman said.",
-    "IKEA will open its first store in India next year; it would not launch online sales in China.",
-    "The group had entered into a deal to sell its Finnish subsidiary to a rival, it said.",
-    "GM PULLED OUT OF CHILE AND WON'T RE-ENTER UNTIL 1992, A SPOKESWOMAN SAID.",
-    "Brenner Chemie AG said it planned a joint venture\nto make fertilisers in Poland.",
+    "Orvella Foods has no plans to open cafés in Norway, its finance chief said on Friday.",
+    "Quillon plans to move into the Baltic and Central Asian markets from 2029, its treasurer said.",
+    "Lumo will open a first showroom in Kenya this autumn; it would not sell bicycles online in Ghana.",
+    "The cooperative had agreed to sell its Estonian unit to a competitor, it said.",
+    "PUMPKIN RAIL QUIT BOLIVIA AND WON'T RETURN BEFORE 2031, A DIRECTOR SAID.",
+    "Harlow Mills AG said it wanted a partnership\nto grow barley in Latvia.",
     # characters that re.IGNORECASE equates with ASCII letters: long s, dotted and dotless i, Kelvin sign
     "It ha\u017f no plan\u017f to \u0130nter the market; it w\u0131ll launch in Asia and \u212aeep its stores.",
     "",
-    "—“”’ 1,000,000 pct; re-entered; re-enter; 'll; doesn't; won't; isn't.",
+    "—“”’ 2,500,000 pct; re-entered; re-enter; 'll; doesn't; won't; isn't.",
 ]
 
 
@@ -62,11 +63,6 @@ def test_cue_gate_keeps_every_match_on_samples_and_examples():
     assert n > 50
 
 
-def test_most_cues_are_gated():
-    gated = [c for c in stance_cues() if required_literals(c.regex.pattern, c.regex.flags)]
-    assert len(gated) >= 0.9 * len(stance_cues())
-
-
 CUE_WORDS = sorted({w for c in stance_cues() for w in re.findall(r"[a-z']{2,}", c.pattern)})
 
 
@@ -77,29 +73,6 @@ CUE_WORDS = sorted({w for c in stance_cues() for w in re.findall(r"[a-z']{2,}", 
 def test_cue_gate_keeps_every_match_on_any_text(text):
     _same(text)
     _same(text.upper())
-
-
-def test_fold_is_what_ignorecase_equates():
-    for ch, ascii_letter in (("\u017f", "s"), ("\u0130", "i"), ("\u0131", "i"), ("\u212a", "k"), ("Q", "q")):
-        assert re.fullmatch(ascii_letter, ch, re.IGNORECASE)
-        assert fold(ch) == ascii_letter
-
-
-def test_required_literals():
-    assert required_literals(r"(?:has|have|had) no (?:immediate )?plans? to") == {"plan"}
-    assert required_literals(r"(?:has|have|had) no") == {"has", "have", "had"}
-    assert required_literals(r"(?:re-?)?enter(?:ing|s)?") == {"enter"}
-    assert required_literals(r"\d+ pct|percent") == {"percent", "pct"}
-    assert required_literals(r"(?:foo|\w+) bar") == {"bar"}
-    assert required_literals(r"(?:foo)?\w+") is None
-    assert required_literals(r"[a-z]+") is None
-    # a pattern the walk gives literals for never matches a text that lacks all of them
-    for pattern in (r"(?:has|have|had) no (?:immediate )?plans? to", r"(?-i:Wi)ll|sha[lL]l", r"x{2,3}y|z(?=q)q"):
-        lits = required_literals(pattern)
-        rx = re.compile(pattern, re.IGNORECASE)
-        for text in ("HAS NO PLANS TO", "Ha\u017f no plan\u017f to", "WILL", "Shall", "xxY", "zq", "xy"):
-            if rx.search(text):
-                assert any(lit in fold(text) for lit in lits), (pattern, text)
 
 
 TIMEX_SAMPLES = [
@@ -115,17 +88,13 @@ TIMEX_SAMPLES = [
 def _timex_gate_holds(text: str) -> None:
     from ingest.timex.lexicon import load
 
-    folded = fold(text)
+    folded = FoldedText(text)
     for rule in load().rules:
-        if rule.literals is not None and rule.regex.search(text):
-            assert any(lit in folded for lit in rule.literals), (rule.name, text)
+        if rule.regex.search(text):
+            assert rule.gate.may_match(folded), (rule.name, text)
 
 
-def test_timex_rules_are_gated_and_the_gate_keeps_matches():
-    from ingest.timex.lexicon import load
-
-    rules = load().rules
-    assert sum(r.literals is not None for r in rules) >= 0.9 * len(rules)
+def test_timex_gate_keeps_matches_on_samples():
     for text in TIMEX_SAMPLES + [s.upper() for s in TIMEX_SAMPLES]:
         _timex_gate_holds(text)
 
@@ -206,25 +175,15 @@ def test_market_trie_matches_the_alternation_on_any_text(text):
     _same_market_matches(text.lower())
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["Acme", "Acme Motors", "BNL", "A", "_x", "Ford-", "3M", "é", ""]),
-       st.lists(st.sampled_from(["Acme", "Acme Motors", "BNL", "A", "_", "x", "-", " ", ".", "3M", "é", "Ford", "e", "\n"]),
-                max_size=10).map("".join))
-def test_stands_alone_is_the_word_boundary_search(word, text):
-    from ingest.speakers import _stands_alone
-
-    assert _stands_alone(word, text) == bool(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text))
-
-
 def test_people_patterns_gate_keeps_matches():
-    from ingest.speakers import APPOSITION, TITLED, _may_match
+    from ingest.speakers import APPOSITION, TITLED
 
-    texts = list(_texts()) + ["Mei Lan, the founder, chair, and CEO of Lintao, said", "BNL PRESIDENT NERIO NESI said",
-                              "Vice-President J. Smith", "Hans Meier, \u017ftrategist at X, said"]
+    texts = list(_texts()) + ["Ines Valk, the founder, chair and CEO of Orvella, said", "QRX CHAIRMAN TOMAS OBER said",
+                              "Vice-President K. Lund", "Pia Roos, \u017ftrategist at Y, said"]
     for text in texts:
         for rx in (APPOSITION, TITLED):
             if rx.search(text):
-                assert _may_match(rx, fold(text)), (rx.pattern[:40], text[:80])
+                assert gate_of(rx).may_match(FoldedText(text)), (rx.pattern[:40], text[:80])
 
 
 def _looks_like_person_by_search(surface: str, text: str) -> bool:
@@ -238,38 +197,18 @@ def _looks_like_person_by_search(surface: str, text: str) -> bool:
 def test_looks_like_person_is_the_two_searches():
     from ingest.companies import _looks_like_person
 
-    texts = list(_texts())[:80] + ["Mei Lan, the founder, chair, and CEO of Lintao", "president\n\n Nerio Nesi said",
-                                   "vice president  John Smith", "Smith,  a   senior  vice-president", "chairmanJohn Smith"]
+    texts = list(_texts())[:80] + ["Ines Valk, the founder, chair and CEO of Orvella", "president\n\n Tomas Ober said",
+                                   "vice president  Karl Lund", "Lund,  a   senior  vice-president", "chairmanKarl Lund"]
     for text in texts:
         for surface in set(re.findall(r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,2}", text)):
             assert _looks_like_person(surface, text) == _looks_like_person_by_search(surface, text), (surface, text[:80])
 
 
-def _phrases_by_regex(text: str, phrases: list[str]):
-    spaced = [r"\s+".join(re.escape(part) for part in p.split(" ")) for p in phrases]
-    pattern = re.compile(r"(?<![\w])(" + "|".join(spaced) + r")(?![\w])")
-    return [(m.start(), m.end(), re.sub(r"\s+", " ", m.group(1))) for m in pattern.finditer(text)]
-
-
-PHRASE_WORDS = ["Acme", "Acme Motors", "Acme Motors Corp", "Motors", "BNL", "A", "A B", "AB", "B", "Bank of Tokyo", "Tokyo",
-                "J.P. Morgan", "J.P.", "Co", "Co-op", "3M", "é", "Ford-Werke", "(EC)", "EC", "European Community (EC)"]
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(PHRASE_WORDS), min_size=1, max_size=6, unique=True),
-       st.lists(st.sampled_from(PHRASE_WORDS + [" ", "  ", "\n", ",", ".", "-", "_", "x", "'s", "\u00a0", "\t"]),
-                max_size=14).map("".join))
-def test_find_phrases_is_the_alternation(phrases, text):
-    from ingest.cues import find_phrases
-
-    assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)  # any order: the first listed wins
-    phrases = sorted(phrases, key=len, reverse=True)
-    assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)
-
-
 def test_find_phrases_on_examples():
     from ingest.companies import CompanyIndex
-    from ingest.cues import find_phrases
+    from ingest.textsearch import find_phrases
+
+    from .test_textsearch import _phrases_by_regex
 
     for path in sorted(EXAMPLES.glob("*.md")):
         text = path.read_text(encoding="utf-8")
@@ -277,4 +216,3 @@ def test_find_phrases_on_examples():
         phrases = sorted({**{i: "" for i in index.institutions}, **index.alias_to_name}, key=len, reverse=True)
         if phrases:
             assert find_phrases(text, phrases) == _phrases_by_regex(text, phrases)
-    assert find_phrases("a  b", ["a  b"]) is None and find_phrases("x", [""]) is None

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from ..cues import required_literals
+from ..datafiles import data_rows
+from ..textsearch import LiteralGate, first_chars
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "timex"
 
@@ -39,9 +40,9 @@ class Rule:
     type: str = "DATE"
     params: dict = field(default_factory=dict)
     capitalized: str | None = None  # group whose first letter must be upper case
-    # lower-case strings of which every match contains one (ingest.cues.required_literals): a text
-    # (folded with ingest.cues.fold) holding none of them cannot match, and the rule is not run
-    literals: tuple[str, ...] | None = None
+    # the strings of which every match contains one (ingest.textsearch): a text holding none of them
+    # cannot match, and the rule is not run
+    gate: LiteralGate = LiteralGate(None)
 
 
 @dataclass
@@ -100,85 +101,9 @@ def expand(pattern: str, data: dict, shared: dict[str, str], _depth: int = 0) ->
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _cased(ch: str) -> set[str]:
-    # the gate is compiled with re.IGNORECASE like the rule, so [s] also admits "S" and "ſ"
-    return {ch.lower()}
-
-
-def _first_chars(body: str) -> str | None:
-    """A character class holding every character a match of `body` can start with, or None.
-
-    Computed from the parsed pattern (a superset; the class is matched case-insensitively).
-    Put in a lookahead in front of a rule, it lets the regex engine drop most
-    start positions with one test instead of trying every alternative of the
-    rule's first word lists; the matches are the same.
-    """
-    try:
-        from re import _constants as c
-        from re import _parser
-    except ImportError:  # another Python: no gate, same matches
-        return None
-
-    def seq(items) -> tuple[set | None, bool]:
-        acc: set = set()
-        for op, av in items:
-            f, nullable = one(op, av)
-            if f is None:
-                return None, False
-            acc |= f
-            if not nullable:
-                return acc, False
-        return acc, True
-
-    def one(op, av) -> tuple[set | None, bool]:
-        if op is c.LITERAL:
-            return _cased(chr(av)), False
-        if op is c.IN:
-            out: set = set()
-            for iop, iav in av:
-                if iop is c.LITERAL:
-                    out |= _cased(chr(iav))
-                elif iop is c.RANGE and iav[1] - iav[0] < 128:
-                    for code in range(iav[0], iav[1] + 1):
-                        out |= _cased(chr(code))
-                elif iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, c.CATEGORY_UNI_DIGIT):
-                    out |= set("0123456789")
-                else:  # \w, \s, negated sets, big ranges: anything may start
-                    return None, False
-            return out, False
-        if op is c.BRANCH:
-            acc: set = set()
-            nullable = False
-            for alt in av[1]:
-                f, n = seq(alt)
-                if f is None:
-                    return None, False
-                acc |= f
-                nullable = nullable or n
-            return acc, nullable
-        if op is c.SUBPATTERN:
-            return seq(av[-1])
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-            f, n = seq(av[2])
-            return f, n or av[0] == 0
-        if op is getattr(c, "ATOMIC_GROUP", None):
-            return seq(av)
-        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-            return set(), True  # zero width
-        return None, False
-
-    try:
-        chars, nullable = seq(_parser.parse(body, re.I))
-    except Exception:  # noqa: BLE001 - a pattern the walk does not know: no gate
-        return None
-    if chars is None or nullable or not chars:
-        return None
-    return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]"
-
-
 def compile_rule(body: str, gated: bool = True) -> re.Pattern:
     """A rule's regex: whole words only, with the first-character gate in front unless `gated` is False."""
-    first = _first_chars(body) if gated else None
+    first = first_chars(body) if gated else None
     gate = f"(?={first})" if first else ""
     return re.compile(gate + r"(?<![\w])(?:" + body + r")(?![\w])", re.I)
 
@@ -186,15 +111,18 @@ def compile_rule(body: str, gated: bool = True) -> re.Pattern:
 @lru_cache(maxsize=1)
 def load() -> Lexicon:
     data = json.loads((DATA_DIR / "lexicon.json").read_text(encoding="utf-8"))
+    # reporting verbs are kept with the others (data/reporting_verbs.csv): those the tagger reads as cues
+    reporting = [r for r in data_rows("reporting_verbs.csv") if r["date_cue"] == "yes"]
+    data["tense_cues"]["reporting"] = [r["form"] for r in reporting]
+    data["tense_cues"]["past_reporting"] = [r["form"] for r in reporting if r["tense"] == "past"]
     spec = yaml.load((DATA_DIR / "rules.yaml").read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     shared = spec.get("patterns", {})
     rules = []
     for i, r in enumerate(spec["rules"]):
         body = expand(r["pattern"], data, shared)
         regex = compile_rule(body)
-        literals = required_literals(body, re.I)
         rules.append(Rule(i, r["name"], regex, r["norm"], r.get("type", "DATE"), r.get("params") or {}, r.get("capitalized"),
-                          tuple(sorted(literals, key=lambda lit: (len(lit), lit))) if literals else None))
+                          LiteralGate.of(body, re.I)))
     mods = {k.lower(): tuple(v) for k, v in data["modifiers"].items()}
     alts = []
     for w in sorted(mods, key=lambda s: -len(s)):

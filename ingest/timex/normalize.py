@@ -73,9 +73,6 @@ def _sentence_window(text: str, start: int, end: int, width: int = 120) -> tuple
     return left, right
 
 
-PAST_REPORTING = frozenset("said told announced reported declared stated added noted disclosed confirmed indicated".split())
-
-
 def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None = None) -> str | None:
     """'future', 'past', 'reporting' (only a reporting verb such as "said" is near) or None.
 
@@ -85,7 +82,8 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     cues = lex.data["tense_cues"]
     fut = set(cues["future"])
     past = set(cues["past"])
-    reporting = set(cues.get("reporting", ()))
+    reporting = set(cues["reporting"])
+    past_reporting = set(cues["past_reporting"])  # "said in a letter on Monday": the verb's own past
     left, right = _sentence_window(text, start, end)
     ltoks = _TOKEN.findall(left.lower())
     rtoks = _TOKEN.findall(right.lower())
@@ -113,7 +111,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
             # after the date, a word in "-ed" is a guess only close by: "markets untouched by" is no verb
             k = kind_at(tokens, i, lambda _i, _d=dist: _d, near if left else 3)
             if k == "reporting":
-                if left and tokens[i] in PAST_REPORTING and best is None:
+                if left and tokens[i] in past_reporting and best is None:
                     best = (dist, "past")  # "said in a letter on Monday": the reporting verb's own past
                     return
                 found_reporting = found_reporting or dist
@@ -132,7 +130,7 @@ def detect_tense(lex: Lexicon, text: str, start: int, end: int, near: int | None
     if best is None and opens_sentence:
         # the date opens the sentence: "On Monday, the company announced plans to ..." dates the announcement
         for i, w in enumerate(rtoks[:4]):
-            if w in PAST_REPORTING and not (i > 0 and rtoks[i - 1] in ("be", "being", "to", "been")):
+            if w in past_reporting and not (i > 0 and rtoks[i - 1] in ("be", "being", "to", "been")):
                 best = (i + 1, "past")
                 return "past"
             if kind_at(rtoks, i):
@@ -290,19 +288,13 @@ def anchor_year(ctx: Context, month: int, day: int | None = None) -> int | None:
     if day and min(back, fwd) <= _NEAR_DAYS:
         # a day within a month of the DCT is that one, whatever the verb ("was extended to Nov. 16")
         return yb if back <= fwd else ya
+    by_tense = {"future": ya, "past": yb}
     strong = ctx.strong_tense()
-    if strong == "future":
-        return ya
-    if strong == "past":
-        return yb
+    if strong in by_tense:
+        return by_tense[strong]
     if min(back, fwd) <= 100:
         return yb if back <= fwd else ya
-    tense = ctx.tense()
-    if tense == "future":
-        return ya
-    if tense == "past":
-        return yb
-    return d.year
+    return by_tense.get(ctx.tense(), d.year)
 
 
 def resolve_weekday(ctx: Context, wd: int, rel: int | None = None) -> dt.date | None:
@@ -699,22 +691,16 @@ _DUR_UNIT = {"Y": "Y", "M": "M", "W": "W", "D": "D", "TH": "H", "TM": "M", "TS":
              "ML": "ML", "WE": "WE", "FN": "W"}
 
 
+_IN_SMALLER_UNITS = {"Q": (3, "M"), "DE": (10, "Y"), "CE": (100, "Y"), "ML": (1000, "Y"), "FN": (2, "W"), "WE": (2, "D")}
+
+
 def duration_value(n: float | None, code: str) -> str:
     if n is None:
         u = {"DE": "E", "CE": "C", "ML": "L", "Q": "Q", "WE": "WE"}.get(code, _DUR_UNIT[code])
         return ("PTX" if code in ("TH", "TM", "TS") else "PX") + u
-    if code == "Q":
-        n, code = n * 3, "M"
-    elif code == "DE":
-        n, code = n * 10, "Y"
-    elif code == "CE":
-        n, code = n * 100, "Y"
-    elif code == "ML":
-        n, code = n * 1000, "Y"
-    elif code == "FN":
-        n, code = n * 2, "W"
-    elif code == "WE":
-        n, code = n * 2, "D"
+    if code in _IN_SMALLER_UNITS:  # a quarter is 3 months, a decade 10 years, a fortnight 2 weeks...
+        times, code = _IN_SMALLER_UNITS[code]
+        n = n * times
     prefix = "PT" if code in ("TH", "TM", "TS") else "P"
     if not float(n).is_integer():
         # 2.5 years -> P2Y6M, 1.5 hours -> PT1H30M

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..cues import fold
+from ..textsearch import FoldedText
 from .lexicon import Lexicon, load
 from .normalize import NORMALIZERS, Context, State, detect_tense
 from .types import Timex
@@ -29,15 +29,10 @@ def parse_dct(dct) -> dt.date | None:
 
 
 def _candidates(lex: Lexicon, text: str):
-    folded = fold(text)
-    present: dict[tuple[str, ...], bool] = {}  # rules share literal sets (the month rules): test each once
+    folded = FoldedText(text)
     for rule in lex.rules:
-        if rule.literals is not None:
-            found = present.get(rule.literals)
-            if found is None:
-                found = present[rule.literals] = any(lit in folded for lit in rule.literals)
-            if not found:
-                continue  # none of the strings every match holds is in the text: no match to find
+        if not rule.gate.may_match_shared(folded):
+            continue  # none of the strings every match holds is in the text: no match to find
         for m in rule.regex.finditer(text):
             s, e = m.span("t") if "t" in rule.regex.groupindex and m.group("t") else m.span()
             if e <= s:
