@@ -652,5 +652,5 @@ def test_a_business_put_up_for_sale_and_a_region_beside_its_countries(text, expe
 
 
 def test_a_permission_on_a_condition_is_not_the_companys_plan():
-    text = "Kestrel Phones will only be allowed by the government to sell its phones in Peru if half the parts are made there."
+    text = "Kestrel Phones Ltd will be allowed to sell handsets in Peru only if half the parts are made there, regulators said."
     assert found(text) == set()
