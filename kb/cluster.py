@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .workers import Result, timeout_message
+from .workers import InFileOrder, Result, timeout_message
 
 INSTALL = "pip install 'market-entry-kb[dask]'"
 LOCAL = "local"
@@ -176,7 +176,7 @@ def connect(scheduler: str, workers: int | None = None):
             cluster.close()
 
 
-class DaskExtraction:
+class DaskExtraction(InFileOrder):
     """Results of `files`, in their order (iterate once), extracted by the client's workers."""
 
     def __init__(self, client, files: list[Path], known: dict[str, str], limit: float | None):
@@ -194,17 +194,12 @@ class DaskExtraction:
         self.alone: set[int] = set()  # files run again alone after their batch's workers died
         self.completed = self.distributed.as_completed()
 
-    def __iter__(self) -> Iterator[Result]:
-        next_out = 0
-        while next_out < len(self.files):
-            if next_out in self.ready:
-                yield self.ready.pop(next_out)
-                next_out += 1
-                continue
-            self._fill(next_out)
-            if not self.inflight:
-                raise RuntimeError(f"kb lost track of {self.files[next_out]}")
-            self._collect(next(self.completed))
+    def _advance(self, head: int) -> None:
+        """Wait for the next batch to finish and take its results."""
+        self._fill(head)
+        if not self.inflight:
+            raise RuntimeError(f"kb lost track of {self.files[head]}")
+        self._collect(next(self.completed))
 
     def _fill(self, head: int) -> None:
         while self.todo and len(self.inflight) < self.window and (

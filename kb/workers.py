@@ -337,7 +337,27 @@ def _death(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-class Supervisor:
+class InFileOrder:
+    """Results handed out in the order of `files` while batches finish in any order: an engine fills
+    `ready` (file index -> Result) each time `_advance(head)` is called, `head` being the next index due."""
+
+    files: list[Path]
+    ready: dict[int, Result]
+
+    def __iter__(self) -> Iterator[Result]:
+        next_out = 0
+        while next_out < len(self.files):
+            if next_out in self.ready:
+                yield self.ready.pop(next_out)
+                next_out += 1
+            else:
+                self._advance(next_out)
+
+    def _advance(self, head: int) -> None:
+        raise NotImplementedError
+
+
+class Supervisor(InFileOrder):
     """Files extracted by `workers` processes, results in file order (iterate once, inside
     `with`); dead workers replaced, over-budget documents stopped (module docstring).
     `warnings` gets (path, message) for files that were extracted again after a worker died."""
@@ -387,23 +407,18 @@ class Supervisor:
         self._stop(kill=kind is not None)
 
     # -- the loop
-    def __iter__(self) -> Iterator[Result]:
-        next_out = 0
-        while next_out < len(self.files):
-            if next_out in self.ready:
-                yield self.ready.pop(next_out)
-                next_out += 1
-                continue
-            broken = self._fill(next_out)
-            if not broken:
-                if not self.inflight:
-                    raise RuntimeError(f"kb build lost track of {self.files[next_out]}")
-                done, _ = wait(list(self.inflight), timeout=POLL, return_when=FIRST_COMPLETED)
-                self._enforce_limit()
-                for future in done:
-                    broken |= self._collect(future)
-            if broken:
-                self._recover()
+    def _advance(self, head: int) -> None:
+        """Wait for some chunk to finish (or the pool to break, then recover it)."""
+        broken = self._fill(head)
+        if not broken:
+            if not self.inflight:
+                raise RuntimeError(f"kb build lost track of {self.files[head]}")
+            done, _ = wait(list(self.inflight), timeout=POLL, return_when=FIRST_COMPLETED)
+            self._enforce_limit()
+            for future in done:
+                broken |= self._collect(future)
+        if broken:
+            self._recover()
 
     def _fill(self, head: int) -> bool:
         """Submit chunks until `window` are in flight (only the one with the next file to give,
