@@ -26,20 +26,26 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data: `kb bui
 
 
 @dataclass
-class BuildReport:
+class RunReport:
+    """What every run that reads files reports: failures, what was found, errors and warnings by file."""
+
+    failed: int = 0
+    statements: int = 0
+    events: int = 0
+    corrections_failed: int = 0  # corrections that could not be applied (an add whose quote is gone)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport(RunReport):
     """What one build did, for the summary line and the exit status."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    failed: int = 0
     pruned: int = 0
-    statements: int = 0
-    events: int = 0
     duplicates: int = 0  # documents not stored because an equal one is (same canonical URL or text)
-    corrections_failed: int = 0  # corrections that could not be applied (an add whose quote is gone)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
     corrections: Corrections = field(default_factory=Corrections, repr=False)  # what this build applies
 
     def summary(self) -> str:

@@ -8,25 +8,20 @@ from pathlib import Path
 
 from ingest.records import Extraction
 
-from .build import extraction, iter_files
+from .build import RunReport, extraction, iter_files
 from .shards import SUFFIX, shard_name, write_shard
 from .workers import Result, default_timeout
 
 
 @dataclass
-class ExtractReport:
-    """What one `kb extract-batch` did, for the summary line and the exit status."""
+class ExtractReport(RunReport):
+    """What one `kb extract-batch` did, for the summary line and the exit status (no corrections are
+    applied: they are, when the shards are loaded)."""
 
-    out: str
+    out: str = ""
     files: int = 0
-    failed: int = 0
     shards: int = 0
     documents: int = 0
-    statements: int = 0
-    events: int = 0
-    corrections_failed: int = 0  # none: corrections are applied when the shards are loaded
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"files: {self.files - self.failed} extracted, {self.failed} failed, into {self.shards} shards in {self.out}\n"

@@ -35,12 +35,18 @@ def when(value) -> Markup:
     return Markup('<span class="kb-date" title="TIMEX3 value: {}">{}</span>').format(text, words)
 
 
-def _value_list(raw: str, key: str) -> Markup | None:
+def _parsed(raw: str, kind: type) -> list | dict | None:
+    """A JSON cell's value when it is of `kind`, else None (the cell is then shown as it is)."""
     try:
-        values = json.loads(raw)
+        value = json.loads(raw)
     except (TypeError, ValueError):
         return None
-    if not isinstance(values, list):
+    return value if isinstance(value, kind) else None
+
+
+def _value_list(raw: str, key: str) -> Markup | None:
+    values = _parsed(raw, list)
+    if values is None:
         return None
     parts = []
     for v in values:
@@ -53,11 +59,8 @@ def _value_list(raw: str, key: str) -> Markup | None:
 
 def _explain(raw: str) -> Markup | None:
     """explain JSON as what a reader can check: the cue, market and rules, not the regexes."""
-    try:
-        e = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(e, dict):
+    e = _parsed(raw, dict)
+    if e is None:
         return None
     bits = []
     for label, key in (("cue", "action_text"), ("frame", "frame_text"), ("market", "market_alias"),
