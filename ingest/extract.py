@@ -891,7 +891,9 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
         before = begin - 30 <= m.start < begin and action.cue.kind in ("nominal", "delay") and not action.cue.generated or (
             frame is None and action.start - 25 <= m.start < action.start and action.cue.kind == "entry"
             and re.match(r"\s*(?:launch|entry|expansion|debut|market)", text[m.end:action.end + 1]))
-        subject_np = action.cue.stance == "entered" and m.adjective and m.start < action.start and re.match(
+        site_closed = action.cue.kind == "exit" and m.adjective and 0 <= action.start - m.end <= 2 and re.match(
+            r"(?:stores?|shops?|outlets?|branch(?:es)?|restaurants?|showrooms?|offices?)\b", text[action.start:action.end])
+        subject_np = site_closed or action.cue.stance == "entered" and m.adjective and m.start < action.start and re.match(
             r"\s+(?:joint\s+)?(?:venture|subsidiary|unit|affiliate|branch|office|operation|arm)\b", text[m.end:m.end + 20])
         between = subject_np or frame is not None and frame.end <= m.start < action.start and action.cue.kind in ("nominal", "delay", "entry") and re.match(r"\s*(?:launch|entry|expansion|debut)", text[m.end:m.end + 12])
         if not (inside or after or before or between):
@@ -1112,7 +1114,9 @@ def _reference_regex() -> re.Pattern[str]:
     back to a company ('they' in news is people: "growers said they would")."""
     nouns = company_noun_alternation("self")
     return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
-                      rf"\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
+                      rf"\s+(?:[a-z]+\s+){{0,3}}$"
+                      rf"|(?<![\w-])the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns})['’]s\s+(?:[\w-]+\s+){{0,3}}$",  # "the chain's 29 Italian"
+                      re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

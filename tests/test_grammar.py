@@ -654,3 +654,12 @@ def test_a_business_put_up_for_sale_and_a_region_beside_its_countries(text, expe
 def test_a_permission_on_a_condition_is_not_the_companys_plan():
     text = "Kestrel Phones Ltd will be allowed to sell handsets in Peru only if half the parts are made there, regulators said."
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kestrel Pizza Inc grew fast in Asia. The last of the chain's 12 Peruvian stores has shut, a local paper "
+     "reported.", {("Kestrel Pizza", "PE", "withdrawn")}),
+    ("Kestrel Pizza Inc said its Peruvian stores closed for two days during the strike.", set()),
+])
+def test_sites_as_the_subject_of_their_closing(text, expected):
+    assert found(text) == expected
