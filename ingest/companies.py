@@ -33,7 +33,8 @@ BUSINESS_WORDS = (
     r"Bank|Bancorp|Bancshares|Banking|Motors?|Industries|Airlines?|Airways|Enterprises|Partners|Securities|"
     r"Electric|Electronics|Steel|Chemicals?|Petroleum|Oil|Gas|Mining|Insurance|Life|Trust|Capital|Financial|"
     r"Communications|Technologies|Technology|Systems|Pharmaceuticals?|Foods?|Brewing|Breweries|Stores|"
-    r"Resources|Energy|Mines|Telecom|Airline|Automotive|Auto|Investments?|Properties|Land|Shipping|Trading"
+    r"Resources|Energy|Mines|Telecom|Airline|Automotive|Auto|Investments?|Properties|Land|Shipping|Trading|"
+    r"Pharma|Biotech|Labs?|Logistics|Hotels|Resorts|Retail|Cosmetics|Beverages|Apparel"
 )
 _CAP = r"(?:[A-Z][\w&'’.-]*|[A-Z]{2,}|&)"
 _CONNECT = r"(?:and|of|de|du|des|der|del|della|di|la|le|von|van|für|et|y|the)"

@@ -663,3 +663,16 @@ def test_a_permission_on_a_condition_is_not_the_companys_plan():
 ])
 def test_sites_as_the_subject_of_their_closing(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Zentro, the Swedish fintech, said it would launch in Brazil and Mexico by the end of 2025.",
+     {("Zentro", "BR", "plans"), ("Zentro", "MX", "plans")}),
+    ("Lumo Foods is weighing an entry into the Indian market, according to people familiar with the matter.",
+     {("Lumo Foods", "IN", "considering")}),
+    ("Kestrel Pharma received approval to sell its diabetes drug in China, the company said.",
+     {("Kestrel Pharma", "CN", "plans")}),
+    ("Kestrel Hotels has opened its first property in Saudi Arabia, in Riyadh.", {("Kestrel Hotels", "SA", "entered")}),
+])
+def test_more_company_nouns_name_words_and_sites(text, expected):
+    assert found(text) == expected
