@@ -676,3 +676,9 @@ def test_sites_as_the_subject_of_their_closing(text, expected):
 ])
 def test_more_company_nouns_name_words_and_sites(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("count", ["nine", "9", "twenty-two"])
+def test_closing_all_of_a_counted_set_of_stores(count):
+    assert found(f"Kestrel Fashion Inc will close all {count} of its stores in Chile.") == {
+        ("Kestrel Fashion", "CL", "withdrawn")}
