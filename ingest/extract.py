@@ -1283,7 +1283,8 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         text = ctx.doc.text
         near = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
                 and t.value != "PRESENT_REF" and t.end <= begin and re.fullmatch(
-                    r"\s*,?\s*(?:(?:it|we|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3})\s+)?", text[t.end:begin])]
+                    r"\s*,?\s*(?:(?:it|we|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3})\s+)?"
+                    r"(?:(?:is|are|was|were|will|would|has|have|had|be|been)\s+)*", text[t.end:begin])]  # "as of June 6, it is"
         chosen = near[-1] if near else None
     if chosen is None:
         return None, None, None
@@ -1296,19 +1297,21 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
             qualifier = "by"
     value, rule = chosen.value, f"{chosen.rule or chosen.type}: {chosen.text!r}"
     said_value = said.value if said else ctx.doc.published
-    if stance in ("plans", "considering", "delayed") and said_value and not re.search(r"\b\d{4}\b", chosen.text):
+    first_word = ctx.doc.text[action.start:action.end].split()[0].lower()
+    if said_value and not re.search(r"\b\d{4}\b", chosen.text) and (
+            stance in ("plans", "considering", "delayed")
+            or stance == "withdrawn" and first_word not in past_forms() and first_word not in participle_only_forms()):
         value, moved = _move_year(value, said_value, forward=True)
         if moved:
             rule += " (a plan's month: the next one after said_on)"
-    elif said_value and not re.search(r"\b\d{4}\b", chosen.text) and \
-            ctx.doc.text[action.start:action.end].split()[0].lower() in past_forms():
+    elif said_value and not re.search(r"\b\d{4}\b", chosen.text) and first_word in past_forms():
         value, moved = _move_year(value, said_value, forward=False)
         if moved:
             rule += " (a past event's month: the last one before said_on)"
     return value, qualifier, rule
 
 
-YEARLESS = re.compile(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))")  # a month, quarter, half or season
+YEARLESS = re.compile(r"(\d{4})(-(?:\d\d|Q[1-4]|H[12]|SP|SU|FA|WI)(?:-\d\d)?)")  # a month, quarter, half or season
 
 
 def _move_year(value: str, said_on: str, forward: bool) -> tuple[str, bool]:

@@ -682,3 +682,9 @@ def test_more_company_nouns_name_words_and_sites(text, expected):
 def test_closing_all_of_a_counted_set_of_stores(count):
     assert found(f"Kestrel Fashion Inc will close all {count} of its stores in Chile.") == {
         ("Kestrel Fashion", "CL", "withdrawn")}
+
+
+def test_a_date_opening_the_clause_before_an_auxiliary_is_the_target_of_a_coming_exit():
+    [s] = statements("Kestrel Pay Inc told customers that from 6th June it is halting its payment "
+                     "operations in Peru.", published="2024-03-05")
+    assert (s.stance, s.target) == ("withdrawn", "2024-06-06")
