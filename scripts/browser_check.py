@@ -22,6 +22,7 @@ import base64
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -226,25 +227,37 @@ class Browser:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
 
-    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
+        """Send a command without waiting for its answer; its id."""
         self._id += 1
         message = {"id": self._id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
         os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
+        return self._id
+
+    def event(self, message: dict) -> None:
+        """An event Chromium sent while a call waited (none is needed here; subclasses may answer them)."""
+
+    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
+        wanted = self.send(method, params, session)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             while b"\0" in self._buffer:
                 raw, self._buffer = self._buffer.split(b"\0", 1)
                 answer = json.loads(raw)
-                if answer.get("id") == self._id:
+                if "method" in answer:
+                    self.event(answer)
+                elif answer.get("id") == wanted:
                     if "error" in answer:
                         raise RuntimeError(f"{method}: {answer['error']}")
                     return answer.get("result", {})
-            chunk = os.read(self._from_chrome, 1 << 20)
-            if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
-            self._buffer += chunk
+            ready, _, _ = select.select([self._from_chrome], [], [], max(0.0, deadline - time.monotonic()))
+            if ready:
+                chunk = os.read(self._from_chrome, 1 << 20)
+                if not chunk:
+                    raise RuntimeError("chromium closed the DevTools pipe")
+                self._buffer += chunk
         raise RuntimeError(f"{method}: no answer within {timeout:.0f}s")
 
     def evaluate(self, expression: str):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import select
 import sqlite3
 import subprocess
 import sys
@@ -132,45 +131,14 @@ class ClickingBrowser(browser_check.Browser):
         self.loads: list[str] = []
         super().__init__(chromium, profile)
 
-    def send(self, method: str, params: dict) -> None:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params, "sessionId": self.session}
-        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
-
     def event(self, message: dict) -> None:
         method, params = message.get("method"), message.get("params", {})
         if method == "Page.javascriptDialogOpening":
             self.dialogs.append(f"{params.get('type')}: {params.get('message')!r} on {params.get('url')}")
-            self.send("Page.handleJavaScriptDialog", {"accept": False})
+            self.send("Page.handleJavaScriptDialog", {"accept": False}, self.session)
         elif method == "Fetch.requestPaused":
             self.loads.append(params["request"]["url"])
-            self.send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "Aborted"})
-
-    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
-        self._id += 1
-        wanted = self._id
-        message = {"id": wanted, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                answer = json.loads(raw)
-                if "method" in answer:
-                    self.event(answer)
-                elif answer.get("id") == wanted:
-                    if "error" in answer:
-                        raise RuntimeError(f"{method}: {answer['error']}")
-                    return answer.get("result", {})
-            ready, _, _ = select.select([self._from_chrome], [], [], max(0.0, deadline - time.monotonic()))
-            if ready:
-                chunk = os.read(self._from_chrome, 1 << 20)
-                if not chunk:
-                    raise RuntimeError("chromium closed the DevTools pipe")
-                self._buffer += chunk
-        raise RuntimeError(f"{method}: no answer within {timeout:.0f}s")
+            self.send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "Aborted"}, self.session)
 
     def hold(self, on: bool) -> None:
         """Stop every document load before it is sent (on), or let them go (off)."""
