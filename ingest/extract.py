@@ -635,9 +635,12 @@ def _where_antecedent(start_at: Action, markets: list[MarketMention], sentence: 
     return out[::-1]
 
 
+CLAUSE_PUNCTUATION = re.compile(r"[,;()]")
+
+
 def _clause_end(text: str, start: int, limit: int) -> int:
     """Where the clause running from `start` ends: the next comma, semicolon, bracket or the limit."""
-    m = re.compile(r"[,;()]").search(text, start, limit)
+    m = CLAUSE_PUNCTUATION.search(text, start, limit)
     return m.start() if m else limit
 
 
@@ -1107,16 +1110,25 @@ def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:
     return _coordinated_reference().search(before[-110:]) is not None  # "we reviewed our plans and decided to"
 
 
+# words that refer back to a company: "it", "we" ("we've"), and "the <company noun>" with up to three
+# words before the noun ("the Seattle-based chain", "the Chinese battery maker")
+REFERENCE_PRONOUN = r"it|we(?:['’](?:ve|ll|d|re))?"
+
+
+@lru_cache(maxsize=1)
+def _the_company_noun() -> str:
+    return rf"the\s+(?:[\w.-]+\s+){{0,3}}?(?:{company_noun_alternation('self')})"
+
+
 @lru_cache(maxsize=1)
 def _reference_regex() -> re.Pattern[str]:
     """'it', 'we', 'the company', 'the carmaker', 'the Seattle-based chain', 'the Chinese battery maker'
-    right before a cue (with up to three words between), or 'its app' as a subject: words that refer
-    back to a company ('they' in news is people: "growers said they would")."""
-    nouns = company_noun_alternation("self")
-    return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|its\s+[\w-]+|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
-                      rf"\s+(?:[a-z]+\s+){{0,3}}$"
-                      rf"|(?<![\w-])the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns})['’]s\s+(?:[\w-]+\s+){{0,3}}$",  # "the chain's 29 Italian"
-                      re.IGNORECASE)
+    right before a cue (with up to three words between), 'its app' as a subject, or the owner of the
+    subject ("the chain's 29 Italian stores"): words that refer back to a company ('they' in news is
+    people: "growers said they would")."""
+    the_noun = _the_company_noun()
+    return re.compile(rf"(?<![\w-])(?:{REFERENCE_PRONOUN}|its\s+[\w-]+|{the_noun})\s+(?:[a-z]+\s+){{0,3}}$"
+                      rf"|(?<![\w-]){the_noun}['’]s\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -1133,8 +1145,7 @@ def _copular_relative() -> re.Pattern[str]:
 def _coordinated_reference() -> re.Pattern[str]:
     """A reference word as the subject of the first of two coordinated predicates ("we have reviewed our
     plans and decided to", "it sold two plants and will"): the second predicate's subject too."""
-    nouns = company_noun_alternation("self")
-    return re.compile(rf"(?<![\w-])(?:it|we(?:['’](?:ve|ll|d|re))?|the\s+(?:[\w.-]+\s+){{0,3}}?(?:{nouns}))"
+    return re.compile(rf"(?<![\w-])(?:{REFERENCE_PRONOUN}|{_the_company_noun()})"
                       rf"(?:\s+[a-z’'-]+){{1,6}}\s+and\s+(?:[a-z]+\s+){{0,3}}$", re.IGNORECASE)
 
 
