@@ -214,8 +214,7 @@ class Candidate:
                 picked = listed  # "sold in nine Andean markets, it said, among them Peru and Chile"
         if not picked:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
-        if not picked and self.action.cue.kind in ("delay", "nominal") and (
-                DEFINITE_MOVE.search(self.text_of(self.action)) or "such" in self.text_of(self.action)):
+        if not picked and self.action.cue.kind in ("delay", "nominal") and DEFINITE_MOVE.search(self.text_of(self.action)):
             picked = self._earlier_market()  # "... would open in Peru. It has postponed the opening": Peru
         named = [m for m in picked if not NEW_MARKETS.fullmatch(m.alias)]
         return named or picked  # "in Peru and in four more countries": Peru (the four are not named)
@@ -954,7 +953,7 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
 
 # a definite move that refers back to one named before ("postponed the opening", "its launch was delayed")
 DEFINITE_MOVE = re.compile(r"\b(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:launch|entry|opening|debut|rollout|expansion|"
-                           r"arrival)\b", re.IGNORECASE)
+                           r"arrival)\b|\bsuch\s+(?:plans?|intentions?)\b", re.IGNORECASE)  # and "has no such plans"
 EARLIER_MOVE_SPAN = 1500  # characters: a few paragraphs
 
 # "the country", "there": the country named last before, within a few sentences
