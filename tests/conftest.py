@@ -1,6 +1,7 @@
-"""Shared fixtures: a fresh database path per test, small article writers."""
+"""Shared fixtures: a fresh database path per test, a copy of the examples' database, small article writers."""
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,24 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "kb" / "examples"  # = kb.bu
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "kb.db"
+
+
+@pytest.fixture(scope="session")
+def built_examples(tmp_path_factory) -> Path:
+    """The bundled examples built once per test run (tests change copies of it: examples_db)."""
+    from kb.build import build_paths
+
+    path = tmp_path_factory.mktemp("examples") / "kb.db"
+    build_paths([EXAMPLES], path, workers=1)
+    return path
+
+
+@pytest.fixture
+def examples_db(built_examples: Path, tmp_path: Path) -> Path:
+    """A copy of the examples' database of the test's own, free to change."""
+    path = tmp_path / "kb.db"
+    shutil.copy(built_examples, path)
+    return path
 
 
 def write_article(folder: Path, name: str, body: str, **front: str) -> Path:

@@ -3,7 +3,6 @@ and gone as soon as the table changes."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 
 import pytest
@@ -28,18 +27,9 @@ def facets(ds, path: str) -> dict[str, list[tuple]]:
             for name, f in data["facet_results"].items()}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("facets") / "kb.db"
-    build_paths([EXAMPLES], db_path, workers=1)
-    return db_path
-
-
 @pytest.fixture
-def db_path(built, tmp_path):
-    path = tmp_path / "kb.db"
-    shutil.copy(built, path)
-    return path
+def db_path(examples_db):
+    return examples_db
 
 
 def cached_tables(db_path) -> set[str]:

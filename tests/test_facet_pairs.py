@@ -4,7 +4,6 @@ count(*) says, right after a build, an incremental build and a correction."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 import textwrap
 
@@ -20,18 +19,9 @@ from .conftest import EXAMPLES, write_article
 PAIRS = FACET_PAIRS["statements"]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("pairs") / "kb.db"
-    build_paths([EXAMPLES], db_path, workers=1)
-    return db_path
-
-
 @pytest.fixture
-def db_path(built, tmp_path):
-    path = tmp_path / "kb.db"
-    shutil.copy(built, path)
-    return path
+def db_path(examples_db):
+    return examples_db
 
 
 def counted(conn, where: str = "", params: list | tuple = ()) -> dict[str, dict]:
