@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
-import pytest
 
 from kb.claims import WINDOW_DAYS, compute_claims, date_range, group_statements
 

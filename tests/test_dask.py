@@ -3,7 +3,6 @@ processes stores what the process pool stores, reports a failing document by fil
 survives a worker killed mid-build, storing nothing of a lost batch twice or by halves."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -150,7 +149,7 @@ def test_a_worker_killed_mid_build_loses_nothing(tmp_path, cluster):
 def test_extract_batch_and_load_store_what_a_build_stores(tmp_path, cluster):
     corpus(tmp_path, 20)
     (tmp_path / "corpus" / "0001" / "bad.json").write_text("[", encoding="utf-8")
-    built = build_paths([tmp_path / "corpus"], tmp_path / "built.db", workers=1)
+    build_paths([tmp_path / "corpus"], tmp_path / "built.db", workers=1)
     runner = CliRunner()
     out = tmp_path / "shards"
     result = runner.invoke(cli, ["extract-batch", str(tmp_path / "corpus"), "--out", str(out), "--shard-size", "8",

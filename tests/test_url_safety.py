@@ -8,7 +8,6 @@ import json
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from ingest.readers import read_path
 from ingest.readers.markdown import MAX_FRONT_MATTER, split_front_matter
 from ingest.records import ReadError
 from kb.build import build_paths
