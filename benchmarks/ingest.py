@@ -56,7 +56,6 @@ def _maxrss_mb(who) -> float:
 
 def run_one(corpus: str, workers: int, workdir: Path, profile_store: bool, scheduler: str | None = None) -> dict:
     import kb.build as build
-    import kb.store as store
 
     db_path = workdir / "kb.db"
     store_time = [0.0]

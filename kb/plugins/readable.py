@@ -14,7 +14,7 @@ import fnmatch
 import json
 
 from datasette import hookimpl
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from kb.humanize import human_date, is_plain, plural
 
