@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 import pytest
 
 from kb.build import build_paths
+
+from .conftest import write_urls_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "browser_check.py"
@@ -99,12 +100,7 @@ def server(request, tmp_path_factory):
     report = build_paths([folder / "corpus"], db, workers=1)
     assert (report.failed, report.new) == (0, 4 * len(HOSTILE) + 1), report.errors
     if request.param == "poisoned":
-        conn = sqlite3.connect(db)
-        ids = [r[0] for r in conn.execute("select id from documents where id != 'good' order by id")]
-        for i, doc_id in enumerate(ids):
-            conn.execute("update documents set url = ? where id = ?", [HOSTILE[i % len(HOSTILE)], doc_id])
-        conn.commit()
-        conn.close()
+        write_urls_raw(db, HOSTILE, keep=("good",))
     port = browser_check.free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen([sys.executable, "-c", "from kb.cli import cli; cli()", "serve", "--db", str(db),

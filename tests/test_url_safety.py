@@ -19,6 +19,8 @@ from kb.datasette_app import make_datasette
 from kb.store import save_extraction
 from kb.schema import open_db
 
+from .conftest import write_urls_raw
+
 # Hostile URLs, raw (as they would sit in JSON or YAML after its own unescaping).
 HOSTILE = [
     "javascript:alert(document.cookie)//",
@@ -217,12 +219,7 @@ def test_store_refuses_a_hostile_url_from_any_caller(tmp_path):
 def poisoned_ds(hostile_db, tmp_path_factory):
     """The built database with the hostile URLs written back in raw SQL (an old or tampered file)."""
     db_path, _ = hostile_db
-    conn = sqlite3.connect(db_path)
-    ids = [r[0] for r in conn.execute("select id from documents order by id")]
-    for i, doc_id in enumerate(ids):
-        conn.execute("update documents set url = ? where id = ?", [HOSTILE[i % len(HOSTILE)], doc_id])
-    conn.commit()
-    conn.close()
+    write_urls_raw(db_path, HOSTILE)
     return make_datasette(db_path)
 
 
