@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cues import company_noun_alternation, company_nouns, reporting_alternation
+from .cues import company_noun_alternation, company_nouns, reporting_alternation, speech_verb_regex
 from .datafiles import data_rows
 from .markets import find_markets
 from .textsearch import ByStart, find_phrases
@@ -323,9 +323,14 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
                 person_like[surface] = (" " in surface and _looks_like_person(surface, text)) \
-                    or _titled_person(surface, text) or _surname(surface, text)
+                    or _titled_person(surface, text) or _surname(surface, text) \
+                    or _people_of_a_place(surface)
             if person_like[surface]:
                 continue
+            if re.fullmatch(r"[A-Z][a-z]+ [A-Z]", surface):
+                continue  # a first name and an initial ("Ana M. Ruiz", cut at the full stop)
+            if rule in ("subject", "place_owned") and (_titled_name(surface) or _referred_to_as_person(surface, text)):
+                continue  # weak signs only, and a person's title opens the name or the text goes on with "he"
             index.add(surface, m.start(group))
 
 
@@ -372,6 +377,53 @@ def _surname(surface: str, text: str) -> bool:
                 and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:{reporting_alternation('person_cue')}))", text):
             return True
     return False
+
+
+def _people_of_a_place(surface: str) -> bool:
+    """A group named for where it comes from ("Canadians", "300 Peruvians"): people, not a company."""
+    last = surface.split()[-1]
+    if not last.endswith("s") or len(last) < 5:
+        return False
+    found = find_markets(last[:-1])
+    return bool(found) and found[0].adjective and found[0].alias == last[:-1]
+
+
+# A pronoun that takes up a name: a person's, or a thing's ("it", "its"); "they" could be either
+_PRONOUN = re.compile(r"(?<![\w'’-])(he|she|his|her|him|it|its)(?![\w'’-])", re.IGNORECASE)
+_CAPITALIZED = re.compile(r"(?<![\w'’.-])(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:January|February|March|April|"
+                          r"May|June|July|August|September|October|November|December)\b)[A-Z][\w'’-]*")
+
+
+def _referred_to_as_person(surface: str, text: str) -> bool:
+    """The text takes the name up as "he" or "she" more often than as "it": a person ("Ana Ruiz landed
+    in Lima. She said her visit..."). At each place the name stands, the first pronoun up to the end
+    of the next sentence votes, unless another name comes first (the pronoun may be that one's) or it
+    is a speaker's "he said" (a quotation's speaker, not the name)."""
+    person = thing = 0
+    for m in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", text):
+        window = text[m.end():m.end() + 400]
+        ends = [e.end() for e in re.finditer(r"[.!?][\"”’']?\s", window)]
+        window = window[:ends[1] if len(ends) > 1 else len(window)]
+        for p in _PRONOUN.finditer(window):
+            if any(not _sentence_initial(window, c.start()) and not find_markets(c.group())
+                   for c in _CAPITALIZED.finditer(window, 0, p.start())):
+                break  # another name stands between: the pronoun may be its
+            word = p.group(1).lower()
+            if word in ("he", "she") and speech_verb_regex().match(window, p.end() + 1):
+                continue  # "..., he said": the speaker of a quotation
+            if word in ("it", "its"):
+                thing += 1
+            else:
+                person += 1
+            break
+    return person > thing
+
+
+def _titled_name(surface: str) -> bool:
+    """A title and one name ("King Farouk", "Mayor Ruiz"): a person's name, not a company's."""
+    words = surface.split()
+    return len(words) == 2 and re.fullmatch(PERSON_TITLES, words[0]) is not None \
+        and not re.fullmatch(BUSINESS_WORDS, words[1])
 
 
 def _titled_person(surface: str, text: str) -> bool:

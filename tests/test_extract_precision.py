@@ -41,6 +41,27 @@ def test_a_person_named_like_a_company_is_not_one():
     assert found(text) == set()
 
 
+@pytest.mark.parametrize("text", [
+    # the text goes on about the name as "she" or "he": a traveller, not a company
+    "Odile Marchetti arrived in Chile on Monday for two days of talks. She said her visit was private.",
+    "Tomasz Wrona returned to Poland in May after ten years in Canada. He wants to open a bakery there.",
+    # a title before one name
+    "Governor Okafor arrived in Kenya on Tuesday to open the trade fair.",
+    # a group named for its country
+    "About 300 Canadians left Peru on Tuesday after the earthquake, the embassy said.",
+    # a first name and an initial, cut at the full stop of a ship's name
+    "Two destroyers and the carrier Henry G. Walton are headed to Oman. It left Kuwait on Friday.",
+])
+def test_people_are_not_companies_in_general_news(text):
+    assert found(text, published="2001-06-20") == set()
+
+
+def test_a_name_taken_up_as_it_stays_a_company_though_a_speaker_says_he():
+    text = ("Brightmart expanded into Chile in 2004, and it opened ten more stores there last year. "
+            "\"Chile is our second home,\" he said.")
+    assert ("Brightmart", "CL", "entered") in found(text, published="2021-03-02")
+
+
 def test_home_market_is_not_entered_but_a_foreign_one_is():
     assert found("Xiaomi will open flagship stores in China and Indonesia in 2027.", published="2026-02-20") == {
         ("Xiaomi", "ID", "plans")}  # the known list's home
