@@ -8,6 +8,7 @@ TIMEX3 tagger. Nothing here touches a database.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -544,6 +545,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
         if failed:
             continue
         said_on, said_rule, said_timex = _said_on(c.speaker, sentence, ctx)
+        occasion = _earlier_occasion(sentence, action, ctx)
         for company, subject_rule in c.subjects:
             who, role, speaker_type = _speaker_fields(c.speaker, company)
             for market in c.markets:
@@ -555,7 +557,7 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                     continue
                 seen.add(key)
                 target, qualifier, target_rule = _target(action, c.frame, c.scope_end, said_timex, sentence, ctx,
-                                                         c.stance, market)
+                                                         c.stance, market, occasion)
                 fields = {"target": target, "target_qualifier": qualifier, "said_on": said_on}
                 stance, rewrite = c.stance, None
                 for name, rule in REWRITES:
@@ -583,7 +585,35 @@ def _statements_in(sentence: Sentence, attribution: Attribution | None, para_att
                         "rewrite": rewrite,
                     },
                 ))
+                if occasion is not None and occasion.value[:10] != said_on:
+                    out.append(_said_before(out[-1], occasion))
     return out
+
+
+# "..., repeating a statement made in July", "reiterating comments first made in 2019", "as it said in May":
+# the same claim made on an earlier occasion the sentence dates
+EARLIER_OCCASION = re.compile(
+    r"(?:\b(?:repeating|reiterating|restating|echoing)\s+(?:(?:a|an|the|its|his|her|their)\s+)?(?:[\w-]+\s+)?"
+    r"(?:statements?|comments?|remarks?|positions?|pledges?|promises?|assurances?|views?)\s+(?:(?:it|he|she|they)\s+)?"
+    r"(?:had\s+)?(?:first\s+)?(?:made|gave|given|issued|offered|expressed)?|"
+    r"\bas\s+(?:it|he|she|they|the\s+(?:company|group|firm))\s+(?:had\s+)?(?:first\s+|already\s+)?(?:said|announced|stated))"
+    r"\s*(?:(?:in|on|at|during|back\s+in)\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+def _earlier_occasion(sentence: Sentence, action: Action, ctx: DocumentIndex) -> Timex | None:
+    """A past date, after the action, of an earlier occasion on which the same claim was made."""
+    published = ctx.doc.published or ""
+    for t in ctx.timexes_between(action.end, sentence.end):
+        if t.type == "DATE" and _concrete_or_year(t.value) and published and t.value[:10] < published \
+                and EARLIER_OCCASION.search(ctx.doc.text, max(action.end, t.start - 80), t.start):
+            return t
+    return None
+
+
+def _said_before(statement: Statement, occasion: Timex) -> Statement:
+    """The statement as made on the earlier occasion: its own said_on, the rule that dated it."""
+    explain = dict(statement.explain, said_on_rule=f"an earlier occasion the sentence names ({occasion.rule or occasion.type})")
+    return dataclasses.replace(statement, said_on=occasion.value[:10], explain=explain)
 
 
 # what joins two predicates of one subject: "opened in Peru in 2004 and closed its plant"
@@ -1208,8 +1238,10 @@ def _said_on(speaker: Attribution | None, sentence: Sentence, ctx: DocumentIndex
             if speaker.verb_end <= t.start and len(gap) <= 60 and not re.search(
                     r"[,;:]|\b(?:that|it|he|she|they|we|will|would|shall)\b", gap):  # not "said it will open ... next month"
                 return t.value[:10], f"date by the reporting verb ({t.rule or t.type})", t
-        for t in concrete:  # "On Tuesday, Xiaomi said"
-            if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and re.match(r"\s*,", text[t.end:t.end + 2]):
+        for t in concrete:  # "On Tuesday, Xiaomi said", "Last week a Xiaomi spokesman told"
+            if t.end <= speaker.verb_start and t.start - sentence.start <= 4 and (
+                    re.match(r"\s*,", text[t.end:t.end + 2])
+                    or re.fullmatch(r"(?:\s+(?!(?:that|which|who|it|will|would)\b)[\w’'&.-]+){1,5}\s+", text[t.end:speaker.verb_start])):
                 return t.value[:10], f"date opening the reporting clause ({t.rule or t.type})", t
     dated = _dated_reporting_verb(sentence, ctx)
     if dated:
@@ -1234,7 +1266,9 @@ def _dated_reporting_verb(sentence: Sentence, ctx: DocumentIndex) -> Timex | Non
         return None  # a year counts when it is before the article's: "announced in early 2019"
     for v in speech_verb_regex().finditer(text, sentence.start, sentence.end):
         for t in concrete:
-            if 0 <= t.start - v.end() <= 9 and re.fullmatch(r"\s*(?:(?:on|in|early|late|mid)\s*)*", text[v.end():t.start]):
+            if 0 <= t.start - v.end() <= 22 and re.fullmatch(  # "said Tuesday", "told reporters on Monday"
+                    r"\s*(?:(?:reporters|analysts|investors|journalists|shareholders|[A-Z][\w.-]+)\s+(?=on\b|in\b))?"
+                    r"(?:(?:on|in|early|late|mid)\s*)*", text[v.end():t.start]):
                 return t
             if 0 <= v.start() - t.end <= 2 and re.search(r"\bon\s+$", text[max(0, t.start - 4):t.start]):
                 return t  # "BYD on Wednesday announced"
@@ -1268,15 +1302,18 @@ def _concrete(value: str) -> bool:
 
 
 def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | None, sentence: Sentence,
-            ctx: DocumentIndex, stance: str, market: MarketMention | None = None) -> tuple[str | None, str | None, str | None]:
-    """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030")."""
+            ctx: DocumentIndex, stance: str, market: MarketMention | None = None,
+            occasion: Timex | None = None) -> tuple[str | None, str | None, str | None]:
+    """When the entry is to happen: the date in the action's clause nearest after the market ("by 2030");
+    neither the date it was said on nor that of an earlier occasion the sentence names."""
+    skip = (said, occasion)
     begin = (frame or action).start
     end = max(scope_end, action.end)
-    candidates = [t for t in ctx.timexes_between(begin, end) if t is not said and t.type == "DATE"
+    candidates = [t for t in ctx.timexes_between(begin, end) if t not in skip and t.type == "DATE"
                   and t.value != "PRESENT_REF"]
     chosen = None
     if market is not None:
-        after = [t for t in ctx.timexes_between(market.end, sentence.end) if t is not said and t.type == "DATE"
+        after = [t for t in ctx.timexes_between(market.end, sentence.end) if t not in skip and t.type == "DATE"
                  and t.value != "PRESENT_REF" and not CLAUSE_BREAK.search(ctx.doc.text, market.end, t.start)]
         before = [t for t in candidates if t.start < market.start]
         chosen = after[0] if after else (before[-1] if before else None)
@@ -1284,14 +1321,14 @@ def _target(action: Action, frame: Action | None, scope_end: int, said: Timex | 
         chosen = candidates[0]
     if chosen is None:
         # "In 2019, too, Halden meant to open...": a date that opens the sentence
-        leading = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
+        leading = [t for t in ctx.timexes_between(sentence.start, begin) if t not in skip and t.type == "DATE"
                    and t.start - sentence.start <= 12 and t.value != "PRESENT_REF"]
         chosen = leading[0] if leading else None
     if chosen is None:
         # "X earlier this year wound up its business in Peru", "said that on Feb 1 it will stop selling in Peru":
         # a date right before the predicate, or opening its clause before the subject
         text = ctx.doc.text
-        near = [t for t in ctx.timexes_between(sentence.start, begin) if t is not said and t.type == "DATE"
+        near = [t for t in ctx.timexes_between(sentence.start, begin) if t not in skip and t.type == "DATE"
                 and t.value != "PRESENT_REF" and t.end <= begin and re.fullmatch(
                     r"\s*,?\s*(?:(?:it|we|they|the\s+[a-z]+|[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3})\s+)?"
                     r"(?:(?:is|are|was|were|will|would|has|have|had|be|been)\s+)*", text[t.end:begin])]  # "as of June 6, it is"

@@ -167,7 +167,7 @@ def _who(surface: str, sentence: str, start: int, end: int, companies: CompanyIn
         return Attribution(company, None, "company", company, start, end, rule)
     trailing = re.match(r"(.+?)\s+(officials|executives|spokesman|spokeswoman|sources)$", surface, re.IGNORECASE)
     if trailing:
-        owner = re.sub(r"^(?:a|an|the)\s+", "", trailing.group(1), flags=re.IGNORECASE)  # "a Quillon spokesman"
+        owner = re.sub(r"^(?:.*?\s)?(?:[Aa]|[Aa]n|[Tt]he)\s+(?=[A-Z])", "", trailing.group(1))  # "(last week) a Quillon spokesman"
         org = companies.resolve(owner)
         kind = "government" if GOVERNMENT.search(surface) else ("media" if "sources" in lowered else "company")
         return Attribution(org or owner, surface if org else None, kind, org, start, end, rule)

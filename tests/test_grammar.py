@@ -688,3 +688,26 @@ def test_a_date_opening_the_clause_before_an_auxiliary_is_the_target_of_a_coming
     [s] = statements("Kestrel Pay Inc told customers that from 6th June it is halting its payment "
                      "operations in Peru.", published="2024-03-05")
     assert (s.stance, s.target) == ("withdrawn", "2024-06-06")
+
+
+# --- the same claim on an earlier occasion ----------------------------------------------------
+
+@pytest.mark.parametrize("text, said_on", [
+    ("Last week a Nordmart spokesman told analysts that the retailer had no plans to enter Chile, repeating "
+     "a statement made in July last year.", {"2024-W18", "2023-07"}),
+    ("Nordmart will not enter Chile, its chief executive told reporters on Monday, reiterating comments he "
+     "first made in 2022.", {"2024-05-06", "2022"}),
+    ("Nordmart will open its first store in Chile in October, repeating a pledge made last November.",
+     {"2024-05-07", "2023-11"}),  # the article's date, and last November
+])
+def test_a_claim_repeated_from_an_earlier_occasion_is_a_statement_of_each_occasion(text, said_on):
+    found = statements(text, published="2024-05-07")
+    assert {s.company for s in found} == {"Nordmart"}  # not "Last week a Nordmart"
+    assert {s.said_on for s in found} == said_on
+    assert all(s.target in (None, "2024-10") for s in found)  # neither occasion is the target
+
+
+def test_a_claim_said_once_is_one_statement():
+    found = statements("Nordmart will open its first store in Chile in October, a spokesman said last week.",
+                       published="2024-05-07")
+    assert len(found) == 1
