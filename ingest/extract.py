@@ -983,7 +983,7 @@ def _markets_for(action: Action, frame: Action | None, markets: list[MarketMenti
 
 # a definite move that refers back to one named before ("postponed the opening", "its launch was delayed")
 DEFINITE_MOVE = re.compile(r"\b(?:the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:launch|entry|opening|debut|rollout|expansion|"
-                           r"arrival)\b|\bsuch\s+(?:plans?|intentions?)\b", re.IGNORECASE)  # and "has no such plans"
+                           r"arrival)\b", re.IGNORECASE)
 EARLIER_MOVE_SPAN = 1500  # characters: a few paragraphs
 
 # "the country", "there": the country named last before, within a few sentences

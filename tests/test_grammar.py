@@ -629,13 +629,17 @@ def test_a_unit_at_home_and_goods_sold_for_delivery(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('Kestrel Motors Ltd is planning to enter Peru, two people said. A spokesman said "Kestrel has no such plans," '
-     "without elaborating.", {("Kestrel Motors", "PE", "plans"), ("Kestrel Motors", "PE", "no_plans")}),
+    ("Kestrel Bank Corp said its new branch, which opened in Lima, Peru, in May, serves exporters.",
+     {("Kestrel Bank", "PE", "entered")}),
+    ("Kestrel Stream Inc is now in 40 countries, among them Chile, where its services began in March.",
+     {("Kestrel Stream", "CL", "entered")}),
+    ("Kestrel Stream Inc said preparations for its launch in Peru were well advanced.",
+     {("Kestrel Stream", "PE", "plans")}),
+    ("Kestrel Motors Ltd obtained tax incentives to build a plant in Vietnam, the company said.",
+     {("Kestrel Motors", "VN", "plans")}),
     ("A spokesman said Kestrel Motors Ltd has no such plans.", set()),
-    ("Last month Kestrel AI Inc took its chatbot offline in Peru after a regulator's order.",
-     {("Kestrel AI", "PE", "withdrawn")}),
 ])
-def test_denials_of_a_reported_plan_and_services_taken_offline(text, expected):
+def test_sites_and_services_as_subjects_of_their_start_and_steps_towards_a_move(text, expected):
     assert found(text) == expected
 
 
@@ -656,13 +660,8 @@ def test_a_permission_on_a_condition_is_not_the_companys_plan():
     assert found(text) == set()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Kestrel Pizza Inc grew fast in Asia. The last of the chain's 12 Peruvian stores has shut, a local paper "
-     "reported.", {("Kestrel Pizza", "PE", "withdrawn")}),
-    ("Kestrel Pizza Inc said its Peruvian stores closed for two days during the strike.", set()),
-])
-def test_sites_as_the_subject_of_their_closing(text, expected):
-    assert found(text) == expected
+def test_stores_closed_for_a_while_are_no_exit():
+    assert found("Kestrel Pizza Inc said its Peruvian stores closed for two days during the strike.") == set()
 
 
 @pytest.mark.parametrize("text, expected", [
