@@ -199,7 +199,7 @@ FACET_CACHE: dict[str, list[str]] = {
 }
 # `value` has no type, so that counts keep the column's own values (2027 stays an integer).
 # Each table's counts carry a row with col = '' whose count is the table's row count and whose
-# value is a token new at every refresh (kb.plugins.column_store keys its copy by it): no such
+# value is a token new at every refresh (kb.column_store keys its copy by it): no such
 # row, no counts.
 FACET_COUNTS_SQL = """create table if not exists facet_counts (
   tbl text not null, col text not null, value, count integer not null,
@@ -213,7 +213,7 @@ FACET_COUNTS_SQL = """create table if not exists facet_counts (
 FACET_PAIRS: dict[str, list[str]] = {
     "statements": _FACETED,
 }
-# The column each table's page is sorted by (metadata.json sort_desc), which kb.plugins.column_store
+# The column each table's page is sorted by (metadata.json sort_desc), which kb.column_store
 # keeps in memory beside FACET_PAIRS' columns to pick a searched page's rows: guarded by the same
 # triggers, so that the counts' token (the col = '' row's value, new at every refresh) vouches for it.
 MEMORY_ORDER: dict[str, list[str]] = {

@@ -2,9 +2,11 @@
 
 Datasette's column facet class is replaced (a wrapper around the register_facet_classes hook)
 by CountingColumnFacet, which answers the facet queries of a page from the counts kb build
-stores (facet_counts, facet_pair_counts) or counts them in one grouped query instead of one per
-facet; configured in metadata.json as "kb-facets". Registered as a `datasette` entry point
-(pyproject.toml), like the other modules of kb.plugins.
+stores (facet_counts, facet_pair_counts), from the in-memory copy of the faceted columns
+(kb.column_store, for searched pages and several filters) or counts them in one grouped query
+instead of one per facet; configured in metadata.json as "kb-facets". The same copy answers a
+searched page's count and picks its rows (the startup hook wraps kb databases' execute()).
+Registered as a `datasette` entry point (pyproject.toml), like the other modules of kb.plugins.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite
 
-from kb.plugins import column_store
-from kb.plugins.column_store import FACETS_PLUGIN, settings  # noqa: F401 (FACETS_PLUGIN: the name in metadata.json)
+from kb import column_store
+from kb.column_store import settings
 from kb.schema import FACET_CACHE, FACET_PAIRS
 
 
@@ -32,7 +34,7 @@ def _facet_sql(column: str, sql: str, limit: int) -> str:
 #   stored_counts: facets of an unfiltered page, or of a page with one filter on a column of
 #                  kb.schema.FACET_PAIRS, from the counts kb build stores (default true);
 #   memory:        the facets of a searched page, or of one with several equality filters, from
-#                  the in-memory copy of the faceted columns (kb.plugins.column_store; default true);
+#                  the in-memory copy of the faceted columns (kb.column_store; default true);
 #   grouped:       the other facets of a page (two filters, a search) counted by one query over
 #                  the matching rows instead of one query per facet (default false).
 
@@ -164,7 +166,7 @@ class CountingColumnFacet(ColumnFacet):
 
     async def _from_memory(self, columns: list[str], limit: int) -> dict[str, Any]:
         """The facets of a searched page (or one with several equality filters) counted in the
-        in-memory copy of the faceted columns (kb.plugins.column_store), or none."""
+        in-memory copy of the faceted columns (kb.column_store), or none."""
         if not self.table:
             return {}
         found = re.fullmatch(rf"select .+? from {re.escape(escape_sqlite(self.table))} where (.+)",

@@ -10,7 +10,7 @@ matching rowids from the full-text index (one group_concat), and counts, facets 
 page of rows in memory:
 
 * the count: the matching rowids present in the copy (what `count(*)` counts);
-* the facets: a bincount per column (kb.plugins.facets asks matched_facets);
+* the facets: a bincount per column (facet_counts, asked by kb.plugins.facets);
 * the rows: the page's rowids by (sort column, rowid), the order SQLite gives Datasette's query
   (it sorts the matches in rowid order), read by rowid (answer_query).
 
