@@ -219,3 +219,21 @@ def test_a_full_text_index_out_of_step_counts_as_datasette_does(store_db, used):
     ours = page(ds, "_search=plans")
     assert used and all(m is not None for m in used)
     assert ours == page(plain(store_db), "_search=plans") and gone not in ours[1]
+
+
+def test_a_big_table_is_loaded_when_datasette_starts(store_db, monkeypatch):
+    """The copy of a table with more than PRELOAD_ROWS rows is read in the background at
+    startup, for the database's current token; a small one waits for its first search."""
+    started: list = []
+    preload = column_store.preload
+    monkeypatch.setattr(column_store, "preload", lambda *args: started.append(preload(*args)))
+    key = (str(store_db), "statements")
+    for rows, loaded in ((10_000, False), (100, True)):
+        monkeypatch.setattr(column_store, "PRELOAD_ROWS", rows)
+        column_store._stores.pop(key, None)
+        asyncio.run(make_datasette(store_db).invoke_startup())
+        for thread in started:
+            thread.join(30)
+        assert len(started) == 1 + (rows == 100)
+        assert (key in column_store._stores) == loaded
+    assert column_store._stores[key].token == column_store.token(sqlite3.connect(store_db), "statements")

@@ -213,7 +213,8 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     """kb databases' execute() answers a searched page's count and picks its rows through the
-    in-memory copy (column_store.answer_query); every other query runs as given."""
+    in-memory copy (column_store.answer_query); every other query runs as given. The copy of a
+    big table is loaded at once, in the background (column_store.preload)."""
     async def wrap_databases():
         for name, db in datasette.databases.items():
             if db.is_memory or getattr(db, "_kb_column_store", False) or \
@@ -221,6 +222,7 @@ def startup(datasette):
                 continue
             db.execute = _answering(datasette, name, db.execute)
             db._kb_column_store = True
+            column_store.preload(str(db.path))
 
     return wrap_databases
 
