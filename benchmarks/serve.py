@@ -198,6 +198,10 @@ async def in_process(db_path: Path, n: int, default_limits: bool = False,
     if default_limits:  # Datasette's own time limits instead of kb serve's
         ds._settings.update({k: DEFAULT_SETTINGS[k] for k in ("facet_time_limit_ms", "sql_time_limit_ms")})
     await ds.invoke_startup()
+    if not plain:  # the in-memory copy for searches, loaded in the background at startup
+        from kb.column_store import wait_for_preload
+
+        wait_for_preload()
     out = []
     for label, url in pages(db_path):
         times, note = [], ""

@@ -207,7 +207,17 @@ def preload(path: str, table: str = "statements") -> threading.Thread:
 
     thread = threading.Thread(target=run, name=f"kb-column-store-{table}", daemon=True)
     thread.start()
+    PRELOADING.append(thread)
     return thread
+
+
+PRELOADING: list[threading.Thread] = []
+
+
+def wait_for_preload(timeout: float = 600) -> None:
+    """Wait for the copies being loaded in the background (benchmarks time pages after it)."""
+    while PRELOADING:
+        PRELOADING.pop().join(timeout)
 
 
 @dataclass
