@@ -188,14 +188,16 @@ def _read(conn, path: str, table: str, where: Where, params: dict) -> tuple[Colu
 PRELOAD_ROWS = 100_000
 
 
-def preload(path: str, table: str = "statements") -> threading.Thread:
-    """Load the copy of a big table in a background thread (a no-op for a small or non-kb one)."""
-    def run():
-        import sqlite3
+def preload(db, table: str = "statements") -> threading.Thread:
+    """Load the copy of a big table of a Datasette database in a background thread, on a
+    connection of its own made as Datasette makes them (read-only, or immutable: no -wal or -shm
+    file beside a database served immutable); a no-op for a small or non-kb table."""
+    path = str(db.path)
 
+    def run():
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        except sqlite3.Error:
+            conn = db.connect()
+        except Exception:
             return
         try:
             if conn.execute(f"select coalesce(max(rowid), 0) from [{table}]").fetchone()[0] > PRELOAD_ROWS:

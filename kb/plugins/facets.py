@@ -222,7 +222,7 @@ def startup(datasette):
                 continue
             db.execute = _answering(datasette, name, db.execute)
             db._kb_column_store = True
-            column_store.preload(str(db.path))
+            column_store.preload(db)
 
     return wrap_databases
 
