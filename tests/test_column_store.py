@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from kb.datasette_app import make_datasette
 from kb import column_store
+from kb.build import build_paths
+from kb.datasette_app import make_datasette
 from kb.schema import FACET_PAIRS, TABLES, open_db
 from kb.store import refresh_facet_counts
+
+from .conftest import EXAMPLES, write_article
 
 PAIRS = FACET_PAIRS["statements"]
 WORDS = ["plans", "factory", "launch", "stores", "delay", "quietly", "OR", "NEAR", "India", "retail"]
@@ -176,13 +180,45 @@ def test_after_a_change_the_copy_is_read_again_or_not_used(store_db, used):
     assert first["id"] == "s00003"
 
 
-def test_the_examples_pages_are_what_plain_datasette_gives(examples_db, used):
-    ds = make_datasette(examples_db)
-    for query in ("_search=plans", "_search=market&stance=plans", "_search=India", "_search=enter&corrected=0"):
+def assert_examples_pages(db_path: Path, ds, used: list) -> None:
+    for query in ("_search=plans", "_search=market&stance=plans", "_search=India", "_search=enter&corrected=0",
+                  "_search=Voltaris", "_search=plans&stance=considering"):
         used.clear()
         ours = page(ds, query)
         assert used and all(m is not None for m in used), query
-        assert_same_page(sqlite3.connect(examples_db), ours, page(plain(examples_db), query), alone="&" not in query)
+        assert_same_page(sqlite3.connect(db_path), ours, page(plain(db_path), query), alone="&" not in query)
+
+
+def test_the_examples_pages_are_what_plain_datasette_gives(examples_db, used):
+    assert_examples_pages(examples_db, make_datasette(examples_db), used)
+
+
+def test_after_an_incremental_build_and_a_correction(examples_db, tmp_path, used):
+    """The same running Datasette, after kb build adds a document and after it applies a
+    correction: each build's new token has the copy read again, and the pages stay exact."""
+    ds = make_datasette(examples_db)
+    assert_examples_pages(examples_db, ds, used)
+    extra = write_article(tmp_path / "more", "volta.md", textwrap.dedent("""
+        Voltaris Motors plans to enter India in 2026, its chief executive said on Monday.
+        Voltaris Motors has no plans to enter Brazil, the company said.
+    """), id="volta-1", title="Voltaris weighs India", published="2024-03-05", publisher="Example Wire")
+    build_paths([EXAMPLES, extra.parent], examples_db, workers=1)
+    assert page(ds, "_search=Voltaris")[0] == 2
+    assert_examples_pages(examples_db, ds, used)
+    conn = sqlite3.connect(examples_db)
+    doc, company, market, stance = conn.execute(
+        "select document_id, company, market, stance from statements where stance != 'considering' "
+        "and rowid in (select rowid from statements_fts where statements_fts match 'plans') order by id").fetchone()
+    before = page(ds, "_search=plans&stance=considering")[0]
+    corrections = tmp_path / "corrections.yaml"
+    corrections.write_text(textwrap.dedent(f"""
+        - document: {doc}
+          statement: {{company: {company}, market: {market}, stance: {stance}}}
+          fix: {{stance: considering}}
+    """).lstrip(), encoding="utf-8")
+    build_paths([EXAMPLES, extra.parent], examples_db, workers=1, corrections=corrections)
+    assert page(ds, "_search=plans&stance=considering")[0] == before + 1
+    assert_examples_pages(examples_db, ds, used)
 
 
 @pytest.mark.parametrize("where", [
