@@ -4,7 +4,8 @@ A search matching 300,000 of a million statements cost Datasette's SQL about a s
 and its rows look up every matching row (`rowid in (select rowid from statements_fts ...)`), and
 each facet reads them all again. Here each process keeps, per database file, the codes of the
 table's faceted columns (kb.schema.FACET_PAIRS) and the rank of its sort column
-(kb.schema.MEMORY_ORDER) in numpy arrays indexed by rowid, loaded on first use. A page whose
+(kb.schema.MEMORY_ORDER) in numpy arrays indexed by rowid, loaded in the background when
+Datasette starts (a big table, preload) or on first use. A page whose
 filters are searches and equality filters on those columns (parse_where) then reads the
 matching rowids from the full-text index (one group_concat), and counts, facets and picks its
 page of rows in memory:
