@@ -187,6 +187,13 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("claims", ["is_current", "company", "market"]),
 ]
 
+# Indexes on an expression, by name. atom_statements (metadata.json): documents in the order of
+# the feed's date for a dated document, so that the feed of everyone or of a busy company walks
+# them newest first until it has its 100 statements, instead of sorting all of them.
+EXPRESSION_INDEXES: dict[str, tuple[str, str]] = {
+    "idx_documents_published_feed": ("documents", "(published || 'T00:00:00Z')"),
+}
+
 # Facet counts of the big tables over all their rows (facet_counts), computed at the end of every
 # build (kb.store.refresh_facet_counts) and served by kb.plugins.facets on unfiltered table pages,
 # where counting a million rows costs 50-200 ms per facet. Triggers (facet_cache_triggers) delete
@@ -198,7 +205,8 @@ FACET_CACHE: dict[str, list[str]] = {
     "documents": ["publisher", "published_year", "format"],
 }
 # `value` has no type, so that counts keep the column's own values (2027 stays an integer).
-# Each table's counts carry a row with col = '' whose count is the table's row count: no such
+# Each table's counts carry a row with col = '' whose count is the table's row count and whose
+# value is a token new at every refresh (kb.column_store keys its copy by it): no such
 # row, no counts.
 FACET_COUNTS_SQL = """create table if not exists facet_counts (
   tbl text not null, col text not null, value, count integer not null,
@@ -211,6 +219,12 @@ FACET_COUNTS_SQL = """create table if not exists facet_counts (
 # statements). Only with the table's col = '' row in facet_counts are they there at all.
 FACET_PAIRS: dict[str, list[str]] = {
     "statements": _FACETED,
+}
+# The column each table's page is sorted by (metadata.json sort_desc), which kb.column_store
+# keeps in memory beside FACET_PAIRS' columns to pick a searched page's rows: guarded by the same
+# triggers, so that the counts' token (the col = '' row's value, new at every refresh) vouches for it.
+MEMORY_ORDER: dict[str, list[str]] = {
+    "statements": ["said_on_start"],
 }
 FACET_PAIR_COUNTS_SQL = """create table if not exists facet_pair_counts (
   tbl text not null, fcol text not null, fval, col text not null, value, count integer not null,
@@ -251,9 +265,10 @@ def build_marker(conn) -> str | None:
 
 
 def facet_cache_triggers(table: str) -> dict[str, str]:
-    """The triggers that drop `table`'s cached facet counts when a cached column changes."""
+    """The triggers that drop `table`'s cached facet counts when a cached column (or its
+    MEMORY_ORDER column) changes."""
     clear = f"DELETE FROM facet_counts WHERE tbl = '{table}'; DELETE FROM facet_pair_counts WHERE tbl = '{table}';"
-    cols = ", ".join(f'"{c}"' for c in FACET_CACHE[table])
+    cols = ", ".join(f'"{c}"' for c in [*FACET_CACHE[table], *MEMORY_ORDER.get(table, [])])
     return {
         f"{table}_facets_ai": f'CREATE TRIGGER "{table}_facets_ai" AFTER INSERT ON "{table}" BEGIN {clear} END',
         f"{table}_facets_ad": f'CREATE TRIGGER "{table}_facets_ad" AFTER DELETE ON "{table}" BEGIN {clear} END',
@@ -399,6 +414,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 step(db)
         for table, columns in INDEXES:
             _create_index(db, table, columns)
+        for name, (table, expression) in EXPRESSION_INDEXES.items():
+            db.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression})')
         for table, columns in FTS.items():
             if not db[table].detect_fts():
                 db[table].enable_fts(columns, create_triggers=False, tokenize="porter")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import time
 from functools import lru_cache
 from operator import itemgetter
@@ -336,7 +337,7 @@ def refresh_facet_counts(db: sqlite_utils.Database) -> None:
                 db.conn.execute("delete from facet_counts where tbl = ?", [table])
                 db.conn.execute("delete from facet_pair_counts where tbl = ?", [table])
                 db.conn.execute(f"insert into facet_counts (tbl, col, value, count) "
-                                f"select ?, '', '', count(*) from [{table}]", [table])
+                                f"select ?, '', ?, count(*) from [{table}]", [table, secrets.token_hex(8)])
                 for col in columns:
                     db.conn.execute(
                         f"insert into facet_counts (tbl, col, value, count) select ?, ?, [{col}], count(*) "

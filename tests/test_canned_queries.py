@@ -267,3 +267,55 @@ def test_atom_statements_are_the_newest_hundred(examples_db, busy_db, company, m
         want = conn.execute(REFERENCE_ATOM, {"company": company, "market": market}).fetchall()
         assert got == want
     assert conn.execute(f"select count(*) from ({sql})", {"company": "acme", "market": ""}).fetchone()[0] == 100
+
+
+@pytest.fixture(scope="module")
+def feed_db(tmp_path_factory) -> Path:
+    """A busy company (its feed walks documents newest first) beside small ones: 40 documents on
+    8 publication dates (ties), 6 of them undated (the feed dates their statements by said_on,
+    else by ingestion), companies in two cases, markets in and out of europe."""
+    from kb.store import refresh_companies
+
+    db_path = tmp_path_factory.mktemp("feed") / "kb.db"
+    db = open_db(db_path)
+    cols = list(TABLES["statements"]["columns"])
+    docs = [(f"d{i:02d}", None if i % 7 == 3 else f"2024-0{1 + i % 8}-15", f"2024-09-0{1 + i % 3}T10:00:00Z")
+            for i in range(40)]
+    rows = []
+    for i in range(420):
+        company = "Zeta Motors" if i % 20 == 0 else "ACME" if i % 31 == 0 else "Acme"
+        day = None if i % 11 == 0 else f"2023-1{i % 3}-0{1 + i % 9}"
+        row = dict.fromkeys(cols)
+        row.update(id=f"s{(i * 7919) % 1000:03d}", document_id=docs[i % 40][0], company=company,
+                   market=["IN", "DE", "FR", "BR"][i % 4], stance="plans", said_on=day, said_on_start=day,
+                   quote=f"quote {i}", quote_start=0, quote_end=5, corrected=0)
+        rows.append(tuple(row[c] for c in cols))
+    with db.conn:
+        db.conn.executemany("insert into documents (id, path, name, text, statements, events, published, ingested_at) "
+                            "values (?, '/x.md', 'x.md', 'x', 0, 0, ?, ?)", docs)
+        db.conn.executemany("insert into companies (name, aliases) values (?, '[]')",
+                            [("Acme",), ("ACME",), ("Zeta Motors",)])
+        db.conn.executemany(f"insert into statements ({', '.join(cols)}) values ({', '.join('?' * len(cols))})", rows)
+    refresh_companies(db)
+    db.close()
+    return db_path
+
+
+@pytest.mark.parametrize("company", ["", "acme", "ACME", "zeta motors", "nobody"])
+@pytest.mark.parametrize("market", ["", "in", "europe"])
+def test_atom_statements_walks_documents_for_a_busy_company(feed_db, company, market):
+    """Everyone's feed, and a busy company's, walk documents newest first (the index on the
+    feed's date) and stop at the 100th statement; a smaller company's sorts its statements: the
+    same rows in the same order as the plain query, either way."""
+    conn = sqlite3.connect(feed_db)
+    conn.create_function("kb_human_date", 1, str)
+    sql = QUERIES["atom_statements"]["sql"]
+    params = {"company": company, "market": market}
+    got = [(r[0], r[1]) for r in conn.execute(f"select statement_id, atom_updated from ({sql})", params)]
+    assert got == conn.execute(REFERENCE_ATOM, params).fetchall()
+    walks = conn.execute(sql.split(",\ncut as (")[0] + " select yes from big", params)
+    sizes = dict(conn.execute("select lower(name), sum(statements) from companies group by lower(name)"))
+    assert walks.fetchone()[0] == (company == "" or (market == "" and sizes.get(company.lower(), 0) ** 2 > 200 * 420))
+    if company in ("", "acme") and market == "":  # the walk, through the index, no sort of all statements
+        plan = " | ".join(r[-1] for r in conn.execute("explain query plan " + sql, params))
+        assert "idx_documents_published_feed" in plan, plan

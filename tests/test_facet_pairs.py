@@ -150,13 +150,14 @@ def test_pages_with_filters_and_searches_count_like_count_star(db_path):
 
 
 def test_stored_and_grouped_counts_are_what_datasette_counts(db_path):
-    """With the kb-facets plugin's stored counts and grouped query switched off in the metadata,
-    Datasette counts each facet itself: every page's facets are the same."""
+    """With the kb-facets plugin's stored counts, in-memory copy and grouped query switched off in
+    the metadata, Datasette counts each facet itself: every page's facets are the same."""
     conn = sqlite3.connect(db_path)
     pages = [p for p, _, _ in filter_pages(conn)] + ["/kb/statements.json", "/kb/statements.json?_facet=speaker"]
     ours = make_datasette(db_path)
     plain = make_datasette(db_path)
-    plain._metadata_local.setdefault("plugins", {})["kb-facets"] = {"stored_counts": False, "grouped": False}
+    plain._metadata_local.setdefault("plugins", {})["kb-facets"] = {"stored_counts": False, "grouped": False,
+                                                                    "memory": False}
     for path in pages:
         assert page_facets(ours, path) == page_facets(plain, path), path
 
@@ -176,7 +177,8 @@ def test_pair_groups_cover_every_pair_within_the_bound():
 
 
 def test_which_pages_use_what(db_path):
-    """One filter on a pair column: stored counts; two filters or a search: one grouped query."""
+    """One filter on a pair column: stored counts; two filters or a search: the in-memory copy
+    (kb.column_store), no facet query at all; without it, one grouped query."""
     ds = make_datasette(db_path)
     seen: list[str] = []
     execute = ds.execute
@@ -192,8 +194,14 @@ def test_which_pages_use_what(db_path):
     got = page_facets(ds, f"/kb/statements.json?stance={stance}")
     assert all(c > 1000 for col in PAIRS if col != "stance" for c in got[col].values())
     assert all(c < 1000 for c in got["stance"].values())
-    for path in (f"/kb/statements.json?stance={stance}&speaker_type=company", "/kb/statements.json?_search=plans"):
-        seen.clear()
-        assert all(c < 1000 for counts in page_facets(ds, path).values() for c in counts.values())
-        facet_queries = [sql for sql in seen if "count(*) as count" in sql]
-        assert len(facet_queries) == 1 and "kb_rows as materialized" in facet_queries[0], path
+    pages = (f"/kb/statements.json?stance={stance}&speaker_type=company", "/kb/statements.json?_search=plans")
+    for memory in (True, False):
+        ds._metadata_local.setdefault("plugins", {})["kb-facets"] = {"memory": memory}
+        for path in pages:
+            seen.clear()
+            assert all(c < 1000 for counts in page_facets(ds, path).values() for c in counts.values())
+            facet_queries = [sql for sql in seen if "count(*) as count" in sql]
+            if memory:
+                assert facet_queries == [], path
+            else:
+                assert len(facet_queries) == 1 and "kb_rows as materialized" in facet_queries[0], path

@@ -3,7 +3,8 @@
 source checkout (pip install -e) or a wheel:
 
 - serving: kb's metadata for every kb database served, memory-mapped reads, an SQL authorizer;
-- facets: facet counts from the stored counts or one grouped query (metadata "kb-facets");
+- facets: facet counts from the stored counts, the in-memory copy of kb.column_store (which
+  also counts a searched page and picks its rows) or one grouped query (metadata "kb-facets");
 - company_pages: /-/company/<name> and /-/companies;
 - atom_feed: the .atom renderer of canned queries;
 - readable: dates, JSON and quotes rendered for people;

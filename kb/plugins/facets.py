@@ -2,9 +2,11 @@
 
 Datasette's column facet class is replaced (a wrapper around the register_facet_classes hook)
 by CountingColumnFacet, which answers the facet queries of a page from the counts kb build
-stores (facet_counts, facet_pair_counts) or counts them in one grouped query instead of one per
-facet; configured in metadata.json as "kb-facets". Registered as a `datasette` entry point
-(pyproject.toml), like the other modules of kb.plugins.
+stores (facet_counts, facet_pair_counts), from the in-memory copy of the faceted columns
+(kb.column_store, for searched pages and several filters) or counts them in one grouped query
+instead of one per facet; configured in metadata.json as "kb-facets". The same copy answers a
+searched page's count and picks its rows (the startup hook wraps kb databases' execute()).
+Registered as a `datasette` entry point (pyproject.toml), like the other modules of kb.plugins.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite
 
+from kb import column_store
+from kb.column_store import settings
 from kb.schema import FACET_CACHE, FACET_PAIRS
 
 
@@ -29,9 +33,10 @@ def _facet_sql(column: str, sql: str, limit: int) -> str:
 # Table-level or top-level plugin configuration in metadata.json ("plugins": {"kb-facets": ...}):
 #   stored_counts: facets of an unfiltered page, or of a page with one filter on a column of
 #                  kb.schema.FACET_PAIRS, from the counts kb build stores (default true);
+#   memory:        the facets of a searched page, or of one with several equality filters, from
+#                  the in-memory copy of the faceted columns (kb.column_store; default true);
 #   grouped:       the other facets of a page (two filters, a search) counted by one query over
 #                  the matching rows instead of one query per facet (default false).
-FACETS_PLUGIN = "kb-facets"
 
 
 class _Answering:
@@ -91,10 +96,7 @@ class CountingColumnFacet(ColumnFacet):
         columns = self._columns()
         if not columns:
             return {}
-        # the table's own settings over the top-level ones (Datasette returns the first level
-        # that has a "plugins" section, which for most tables is their own)
-        config = {**(self.ds.plugin_config(FACETS_PLUGIN) or {}),
-                  **(self.ds.plugin_config(FACETS_PLUGIN, database=self.database, table=self.table) or {})}
+        config = settings(self.ds, self.database, self.table)
         limit = self.get_facet_size() + 1
         answers: dict[str, Any] = {}
         if config.get("stored_counts", True):
@@ -103,6 +105,9 @@ class CountingColumnFacet(ColumnFacet):
             except Exception:  # no facet_counts tables (an older database): count as usual
                 answers = {}
         rest = [c for c in columns if _facet_sql(c, self.sql, limit) not in answers]
+        if config.get("memory", True) and rest:
+            answers.update(await self._from_memory(rest, limit))
+            rest = [c for c in rest if _facet_sql(c, self.sql, limit) not in answers]
         if config.get("grouped", False) and len(rest) > 1:
             answers.update(await self._grouped(rest, limit))
         return answers
@@ -153,19 +158,28 @@ class CountingColumnFacet(ColumnFacet):
         return answers
 
     async def _as_stored(self, column: str, value: Any) -> Any:
-        """The filter's value as the column stores it (SQLite compares `said_on_year = '2020'`
-        as 2020 in an INTEGER column), or None when unsure (then counted)."""
-        if not isinstance(value, str):
-            return None
+        """The filter's value as the column stores it (column_store.as_stored)."""
         kind = (await self.ds.execute(
             self.database, "select upper(type) from pragma_table_info(?) where name = ?",
             [self.table, column])).rows
-        kind = kind[0][0] if kind else ""
-        if "INT" in kind:
-            return int(value) if re.fullmatch(r"-?[0-9]{1,18}", value) else None
-        if "CHAR" in kind or "CLOB" in kind or "TEXT" in kind:
-            return value
-        return None
+        return column_store.as_stored(kind[0][0] if kind else "", value)
+
+    async def _from_memory(self, columns: list[str], limit: int) -> dict[str, Any]:
+        """The facets of a searched page (or one with several equality filters) counted in the
+        in-memory copy of the faceted columns (kb.column_store), or none."""
+        if not self.table:
+            return {}
+        found = re.fullmatch(rf"select .+? from {re.escape(escape_sqlite(self.table))} where (.+)",
+                             self.sql.strip(), re.S)
+        match = found and await column_store.matches(self.ds, self.database, self.table, found.group(1), self.params)
+        if not match:
+            return {}
+        answers = {}
+        for col in columns:
+            rows = column_store.facet_counts(match, col, limit)
+            if rows is not None:
+                answers[_facet_sql(col, self.sql, limit)] = results(rows)
+        return answers
 
     async def _grouped(self, columns: list[str], limit: int) -> dict[str, Any]:
         cols = [escape_sqlite(c) for c in columns]
@@ -194,3 +208,50 @@ def register_facet_classes():
     """Datasette's facet classes (and any other plugin's), with its column facet replaced."""
     classes = yield
     return [[CountingColumnFacet if c is ColumnFacet else c for c in found] for found in classes]
+
+
+@hookimpl
+def startup(datasette):
+    """kb databases' execute() answers a searched page's count and picks its rows through the
+    in-memory copy (column_store.answer_query); every other query runs as given. The copy of a
+    big table is loaded at once, in the background (column_store.preload)."""
+    async def wrap_databases():
+        for name, db in datasette.databases.items():
+            if db.is_memory or getattr(db, "_kb_column_store", False) or \
+                    "facet_counts" not in await db.table_names():
+                continue
+            db.execute = _answering(datasette, name, db.execute)
+            db._kb_column_store = True
+            column_store.preload(db)
+
+    return wrap_databases
+
+
+def _answering(datasette, name: str, execute):
+    async def answered(sql, params=None, *args, **kwargs):
+        try:
+            answer = await column_store.answer_query(datasette, name, sql, params)
+        except Exception:  # never worse than Datasette's own SQL
+            answer = None
+        if answer and answer[0] == "count":
+            return Results([(answer[1],)], False, [("count(*)",)])
+        return await execute(answer[1] if answer else sql, params, *args, **kwargs)
+
+    return answered
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """A cache per request for column_store.matches: a page's count, rows and facets read the
+    full-text index once."""
+    def wrap(app):
+        async def per_request(scope, receive, send):
+            reset = column_store.REQUEST_CACHE.set({})
+            try:
+                await app(scope, receive, send)
+            finally:
+                column_store.REQUEST_CACHE.reset(reset)
+
+        return per_request
+
+    return wrap
