@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from .companies import LEGAL_SUFFIXES, ROLE_WORDS, CompanyIndex, Mention
+from .companies import LEGAL_SUFFIXES, PERSON_TITLES, ROLE_WORDS, CompanyIndex, Mention
 from .cues import (Cue, company_noun_alternation, company_nouns, event_cue_matches, finance_words, find_cues,
                    reporting_alternation, speech_verb_regex)
 from .dates import timex_fields
@@ -415,7 +415,7 @@ def _named_for_market(c: Candidate, company: str, market: MarketMention) -> bool
     market": a company whose own name holds the market, or a unit named with it in brackets, is at home there."""
     def same(text: str) -> bool:
         return any(country_of(p.code) == country_of(market.code) for p in find_markets(text, c.ctx.year, any_case=True))
-    if same(company):
+    if same(company) or same(company + "."):  # "Kestrel U.K" of "Kestrel U.K. Ltd"
         return True
     text = c.ctx.doc.text  # from a little before the sentence: "(U.K.) Ltd" can end a sentence for the splitter
     for m in c.ctx.companies.mentions_between(max(0, c.sentence.start - 120), c.action.start):
@@ -865,6 +865,9 @@ def _markets_in(sentence: Sentence, ctx: DocumentIndex) -> list[MarketMention]:
             continue
         if re.search(r"[A-Z][\w&.'-]*>?\s+of\s+(?:the\s+)?$", ctx.doc.text[max(0, start - 40):start]) and not m.adjective:
             continue  # "sold its mills to Halvorsen of Norway": a name's place, not a market
+        if re.search(rf"\b{PERSON_TITLES}\s+$", ctx.doc.text[max(0, start - 30):start]) \
+                and re.match(r"\s+[A-Z][a-z]+\b", ctx.doc.text[end:end + 30]):
+            continue  # "Chairman Milan Bakic said": a first name after a title, not a place
         if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
             continue  # "access to U.S. and European capital markets": finance, not a market to enter
         if ctx.company_homes and ctx.company_homes.is_seat(start, end):

@@ -72,7 +72,8 @@ def _between(spec: str) -> str:
         return ""
     if spec == "object":  # up to six words, none a clause break or another preposition of place
         # a count first is a sales figure ("sold 1,512 cars in"), not an entry
-        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just)\s+)?[\d,.]+ )"
+        return (r"(?!(?:(?:about|some|nearly|almost|around|over|more than|up to|roughly|just|a record|an estimated|"
+                r"a total of|a further|another)\s+)?[\d,.]+ )"
                 rf"(?:(?!(?:and|{_NOT_IN_OBJECT})\b)[\w'’&.+-]+ )(?:(?!(?:{_NOT_IN_OBJECT})\b)[\w'’&.+-]+ ){{0,5}}")
     if spec in nouns:
         # up to four modifiers, a list among them ("Holden's sales, design and engineering operations")

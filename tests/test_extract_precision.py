@@ -62,6 +62,19 @@ def test_a_name_taken_up_as_it_stays_a_company_though_a_speaker_says_he():
     assert ("Brightmart", "CL", "entered") in found(text, published="2021-03-02")
 
 
+@pytest.mark.parametrize("text", [
+    # a place's name as a person's first name after a title
+    "Kestrel Drugs Inc intends to use its cash to buy a drug company, Chairman Milan Bakic said.",
+    # a sales figure counted with "a record"
+    "Whipple said that the Kestrel Motor Co unit had sold a record 1.5 million vehicles in Europe in 1986.",
+    # a unit named for its country (its name's final full stop read as the sentence's)
+    "LONDON - Kestrel U.K. Ltd said its plant in Leeds, England, will resume operations tomorrow morning following "
+    "the end of a strike which has paralysed production there since December 19.",
+])
+def test_names_and_figures_that_hold_a_market_are_no_entry(text):
+    assert found(text) == set()
+
+
 def test_home_market_is_not_entered_but_a_foreign_one_is():
     assert found("Xiaomi will open flagship stores in China and Indonesia in 2027.", published="2026-02-20") == {
         ("Xiaomi", "ID", "plans")}  # the known list's home
