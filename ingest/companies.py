@@ -234,9 +234,9 @@ class CompanyIndex:
             if len(surface.split()) == 1 and surface.lower() in _COMMON_CAPS:
                 continue
             if surface not in person_like:  # one search of the text per distinct name
-                person_like[surface] = _looks_like_person(surface, text)
+                person_like[surface] = _person_name(surface, text) or _person_name(_trim_leading(surface), text)
             if person_like[surface]:
-                continue
+                continue  # "President Ruiz announced": a person, with or without the title
             index.add(_trim_leading(surface), m.start(1))
         _add_brand_names(index, text, title)
         index._find_mentions(text)
@@ -322,9 +322,7 @@ def _add_brand_names(index: "CompanyIndex", text: str, title: str | None) -> Non
                     and not _named_elsewhere(surface, text, title) and not _brand_like(surface):
                 continue  # "Operations in Russia have...": a capital only because a sentence starts there
             if surface not in person_like:
-                person_like[surface] = (" " in surface and _looks_like_person(surface, text)) \
-                    or _titled_person(surface, text) or _surname(surface, text) \
-                    or _people_of_a_place(surface)
+                person_like[surface] = _person_name(surface, text) or _people_of_a_place(surface)
             if person_like[surface]:
                 continue
             if re.fullmatch(r"[A-Z][a-z]+ [A-Z]", surface):
@@ -377,6 +375,13 @@ def _surname(surface: str, text: str) -> bool:
                 and re.search(rf"\b{first}\s+{re.escape(surface)}\s*(?:,|\s+(?:{reporting_alternation('person_cue')}))", text):
             return True
     return False
+
+
+def _person_name(surface: str, text: str) -> bool:
+    """The text shows the name is a person's: a role next to it, a title before it ("Mr Ruiz",
+    "President Ruiz"), or a first name before it where it stands alone elsewhere."""
+    return (" " in surface and _looks_like_person(surface, text)) or _titled_person(surface, text) \
+        or _surname(surface, text)
 
 
 def _people_of_a_place(surface: str) -> bool:

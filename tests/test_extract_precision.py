@@ -47,6 +47,9 @@ def test_a_person_named_like_a_company_is_not_one():
     "Tomasz Wrona returned to Poland in May after ten years in Canada. He wants to open a bakery there.",
     # a title before one name
     "Governor Okafor arrived in Kenya on Tuesday to open the trade fair.",
+    # a title before the name where it is the subject of "planned to" ("Prime Minister X planned to")
+    "Officials said Prime Minister Anton Okafor planned to urge the commission to act. Okafor returned to Kenya "
+    "this morning after three days of talks in London.",
     # a group named for its country
     "About 300 Canadians left Peru on Tuesday after the earthquake, the embassy said.",
     # a first name and an initial, cut at the full stop of a ship's name
