@@ -231,7 +231,8 @@ class Candidate:
         owner = self.owner
         if owner:
             return [(owner, "owner of the move")]
-        possessive = re.match(r"(?:its|their|our)\s", text[self.action.start:self.action.end], re.IGNORECASE) is not None
+        opening = re.match(r"(?:its|their|our)\s|the\s+([a-z-]+)['’]s\s", text[self.action.start:self.action.end], re.IGNORECASE)
+        possessive = opening is not None and (not opening.group(1) or opening.group(1).lower() in _company_nouns())
         subjects = _subjects(self.sentence, start, speaker, self.cues.topic_company, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):

@@ -710,3 +710,15 @@ def test_a_claim_said_once_is_one_statement():
     found = statements("Nordmart will open its first store in Chile in October, a spokesman said last week.",
                        published="2024-05-07")
     assert len(found) == 1
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Brightmart Coffee Co runs 900 cafes in Peru. The chain's first store outside Peru opened in Quito in April 2016.",
+     {("Brightmart Coffee", "EC", "entered")}),
+    ("Brightmart Coffee Co runs 900 cafes in Peru. Its first store in Ecuador opened in Quito in April 2016.",
+     {("Brightmart Coffee", "EC", "entered")}),
+    ("Brightmart Coffee Co runs 900 cafes in Peru. The city's first store outside Peru opened in Quito in 2016.",
+     set()),  # a city's store: no company's
+])
+def test_a_companys_first_site_as_the_subject_of_its_opening(text, expected):
+    assert found(text) == expected
