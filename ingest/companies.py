@@ -379,9 +379,10 @@ def _surname(surface: str, text: str) -> bool:
 
 def _person_name(surface: str, text: str) -> bool:
     """The text shows the name is a person's: a role next to it, a title before it ("Mr Ruiz",
-    "President Ruiz"), or a first name before it where it stands alone elsewhere."""
+    "President Ruiz"), a first name before it where it stands alone elsewhere, or "who" after it
+    ("Ruiz, who flies to Lima today")."""
     return (" " in surface and _looks_like_person(surface, text)) or _titled_person(surface, text) \
-        or _surname(surface, text)
+        or _surname(surface, text) or re.search(rf"(?<![\w-]){re.escape(surface)},\s+who\b", text) is not None
 
 
 def _people_of_a_place(surface: str) -> bool:

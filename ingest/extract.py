@@ -869,6 +869,9 @@ def _markets_in(sentence: Sentence, ctx: DocumentIndex) -> list[MarketMention]:
         if re.search(rf"\b{PERSON_TITLES}\s+$", ctx.doc.text[max(0, start - 30):start]) \
                 and re.match(r"\s+[A-Z][a-z]+\b", ctx.doc.text[end:end + 30]):
             continue  # "Chairman Milan Bakic said": a first name after a title, not a place
+        if re.match(r"\s*(?:dlrs|dollars?|dlr|cents)\b", ctx.doc.text[end:end + 12], re.IGNORECASE) \
+                or re.search(r"\b(?:dlrs|dollars?)\s+$", ctx.doc.text[max(0, start - 10):start], re.IGNORECASE):
+            continue  # "four mln dlrs U.S.", "U.S. dollars", "Canadian dlrs": a currency, not a market
         if FINANCIAL_MARKETS.match(ctx.doc.text, end, end + 80):
             continue  # "access to U.S. and European capital markets": finance, not a market to enter
         if ctx.company_homes and ctx.company_homes.is_seat(start, end):
