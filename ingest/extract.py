@@ -1032,6 +1032,12 @@ def _subjects(sentence: Sentence, cue_start: int, speaker: Attribution | None, t
     if before and not before[-1].company:
         return []  # the nearest name is an institution's, and so is any "it" after it
     if _pronoun_subject(sentence, cue_start, text) or possessive and not before:  # "...would mark its entry"
+        compared = [m for m in before if COMPARED.search(text, max(sentence.start, m.start - 60), m.start)]
+        referents = [m for m in before if m not in compared]
+        if compared and referents and referents[-1].company:  # "X skipped the show, but like Y and Z it plans to"
+            alike = [(m.company, "compared with the subject") for m in compared if m.company and re.search(
+                r"\blike\s+", text[max(sentence.start, compared[0].start - 12):compared[0].start])]
+            return [(referents[-1].company, "pronoun, same sentence")] + alike
         if before:  # "Orion Corp says it will start shipping": the name in the same sentence
             return [(before[-1].company, "pronoun, same sentence")]
         company = _pronoun_company(speaker, topic_company)
@@ -1135,6 +1141,11 @@ def _sentence_subject(sentence: Sentence, companies: CompanyIndex, text: str) ->
             continue
         return m.company
     return None
+
+
+# a name a comparison brings in ("like Lumo and Zentro, it plans", "unlike its rivals"): not what "it" means
+COMPARED = re.compile(r"\b(?:like|unlike|such\s+as|including|besides|than)\s+(?:[\w&'’.-]+\s+){0,4}"
+                      r"(?:(?:\([^()]{1,30}\)\s*)?(?:,|and|or)\s+(?:[\w&'’.-]+\s+){0,3})*$", re.IGNORECASE)
 
 
 def _pronoun_subject(sentence: Sentence, cue_start: int, text: str) -> bool:

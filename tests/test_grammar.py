@@ -722,3 +722,13 @@ def test_a_claim_said_once_is_one_statement():
 ])
 def test_a_companys_first_site_as_the_subject_of_its_opening(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Brightmart Inc skipped the fair, but like Zentro Motors (with its vans) and Lumo Motors (with its trucks) it "
+     "planned to enter India by 2022.",
+     {("Brightmart", "IN", "plans"), ("Zentro Motors", "IN", "plans"), ("Lumo Motors", "IN", "plans")}),
+    ("Brightmart Inc skipped the fair, but unlike Zentro Motors it plans to enter India.", {("Brightmart", "IN", "plans")}),
+])
+def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move(text, expected):
+    assert found(text) == expected
