@@ -69,12 +69,12 @@ def test_a_name_taken_up_as_it_stays_a_company_though_a_speaker_says_he():
     # a place's name as a person's first name after a title
     "Kestrel Drugs Inc intends to use its cash to buy a drug company, Chairman Milan Bakic said.",
     # a currency named with a place
-    "Kestrel Tech Inc said it has sold for over four mln dlrs U.S. in cash its leasing unit to a group of investors.",
+    "Kestrel Tech Inc announced it sold for about six mln dlrs U.S. in notes its leasing arm to an investor group.",
     # a name followed by "who" is a person's
     "Okafor called for closer ties at the meeting. Okafor, who flies to Brussels today for talks with Community "
     "officials, told Reuters the talks would be short.",
     # a sales figure counted with "a record"
-    "Whipple said that the Kestrel Motor Co unit had sold a record 1.5 million vehicles in Europe in 1986.",
+    "Its chairman said the Kestrel Motor Co division sold a record 2.1 million trucks in Europe in 1985.",
     # a unit named for its country (its name's final full stop read as the sentence's)
     "LONDON - Kestrel U.K. Ltd said its plant in Leeds, England, will resume operations tomorrow morning following "
     "the end of a strike which has paralysed production there since December 19.",
