@@ -316,7 +316,7 @@ def test_atom_statements_walks_documents_for_a_busy_company(feed_db, company, ma
     assert got == conn.execute(REFERENCE_ATOM, params).fetchall()
     walks = conn.execute(sql.split(",\nnewest as (")[0] + " select yes from big", params)
     sizes = dict(conn.execute("select lower(name), sum(statements) from companies group by lower(name)"))
-    assert walks.fetchone()[0] == (company == "" or (market == "" and sizes.get(company.lower(), 0) ** 2 > 200 * 420))
+    assert walks.fetchone()[0] == (company == "" or (market == "" and sizes.get(company.lower(), 0) ** 2 > 30 * 420))
     if company in ("", "acme") and market == "":  # the walk, through the index, no sort of all statements
         plan = " | ".join(r[-1] for r in conn.execute("explain query plan " + sql, params))
         assert "idx_documents_published_feed" in plan, plan
