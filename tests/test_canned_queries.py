@@ -244,12 +244,13 @@ def test_company_timeline_links_the_next_page_when_full(busy_db):
     assert first_of_2 not in asyncio.run(ds.client.get("/kb/company_timeline?company=Acme")).text
 
 
+# The feed's order: newest date first; on one date, the document stored last first; then by id.
 REFERENCE_ATOM = """
 select s.id, coalesce(d.published || 'T00:00:00Z', s.said_on_start || 'T00:00:00Z', d.ingested_at) as updated
 from statements s join documents d on d.id = s.document_id
 where (:company = '' or s.company = :company collate nocase)
   and (:market = '' or s.market in (select market from market_regions where region = trim(:market) collate nocase))
-order by updated desc, s.id
+order by updated desc, d.rowid desc, s.id
 limit 100
 """
 
@@ -273,8 +274,8 @@ def test_atom_statements_are_the_newest_hundred(examples_db, busy_db, company, m
 def feed_db(tmp_path_factory) -> Path:
     """A busy company (its feed walks documents newest first) beside small ones: 40 documents on
     8 publication dates (ties), 6 of them undated (the feed dates their statements by said_on,
-    else by ingestion), companies in two cases, markets in and out of europe."""
-    from kb.store import refresh_companies
+    else by ingestion), companies in two cases, markets in and out of europe; facet counts."""
+    from kb.store import refresh_companies, refresh_facet_counts
 
     db_path = tmp_path_factory.mktemp("feed") / "kb.db"
     db = open_db(db_path)
@@ -297,25 +298,83 @@ def feed_db(tmp_path_factory) -> Path:
                             [("Acme",), ("ACME",), ("Zeta Motors",)])
         db.conn.executemany(f"insert into statements ({', '.join(cols)}) values ({', '.join('?' * len(cols))})", rows)
     refresh_companies(db)
+    refresh_facet_counts(db)
     db.close()
     return db_path
 
 
+@pytest.fixture(scope="module")
+def feed_db_uncounted(feed_db, tmp_path_factory) -> Path:
+    """The same, after a change deleted the facet counts (until the next build)."""
+    db_path = tmp_path_factory.mktemp("feed-uncounted") / "kb.db"
+    with sqlite3.connect(feed_db) as source, sqlite3.connect(db_path) as target:
+        source.backup(target)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("delete from facet_counts")
+        conn.execute("delete from facet_pair_counts")
+    return db_path
+
+
+def walks(conn, company: str, market: str, counted: bool) -> bool:
+    """Whether the feed should walk: everyone's, or n statements with n * n > 30 * all (n from
+    companies, or from the facet counts for a market; without counts, a market walks and a
+    company in a market sorts)."""
+    if company == "" and market == "":
+        return True
+    total = conn.execute("select count(*) from statements").fetchone()[0]
+    if market == "":
+        n = conn.execute("select count(*) from statements where company = ? collate nocase", [company]).fetchone()[0]
+    elif not counted:
+        n = total if company == "" else 0
+    else:
+        n = conn.execute("select count(*) from statements where (? = '' or company = ? collate nocase) and market in "
+                         "(select market from market_regions where region = ? collate nocase)",
+                         [company, company, market]).fetchone()[0]
+    return n * n > 30 * total
+
+
+@pytest.mark.parametrize("counted", [True, False])
 @pytest.mark.parametrize("company", ["", "acme", "ACME", "zeta motors", "nobody"])
-@pytest.mark.parametrize("market", ["", "in", "europe"])
-def test_atom_statements_walks_documents_for_a_busy_company(feed_db, company, market):
-    """Everyone's feed, and a busy company's, walk documents newest first (the index on the
-    feed's date) and stop at the 100th statement; a smaller company's sorts its statements: the
-    same rows in the same order as the plain query, either way."""
-    conn = sqlite3.connect(feed_db)
+@pytest.mark.parametrize("market", ["", "in", "europe", "jp"])
+def test_atom_statements_walks_documents_for_a_busy_company(feed_db, feed_db_uncounted, company, market, counted):
+    """Everyone's feed, and one of many statements (a company's, a market's, a company's in a
+    market), walk documents newest first (the index on the feed's date) and stop at the 100th
+    statement; a smaller one sorts its statements: the same rows in the same order as the plain
+    query, either way, with or without the facet counts."""
+    conn = sqlite3.connect(feed_db if counted else feed_db_uncounted)
     conn.create_function("kb_human_date", 1, str)
     sql = QUERIES["atom_statements"]["sql"]
     params = {"company": company, "market": market}
     got = [(r[0], r[1]) for r in conn.execute(f"select statement_id, atom_updated from ({sql})", params)]
     assert got == conn.execute(REFERENCE_ATOM, params).fetchall()
-    walks = conn.execute(sql.split(",\ncut as (")[0] + " select yes from big", params)
-    sizes = dict(conn.execute("select lower(name), sum(statements) from companies group by lower(name)"))
-    assert walks.fetchone()[0] == (company == "" or (market == "" and sizes.get(company.lower(), 0) ** 2 > 200 * 420))
+    walk = conn.execute(sql.split(",\nnewest as (")[0] + " select yes from big", params).fetchone()[0]
+    assert walk == walks(conn, company, market, counted)
     if company in ("", "acme") and market == "":  # the walk, through the index, no sort of all statements
         plan = " | ".join(r[-1] for r in conn.execute("explain query plan " + sql, params))
         assert "idx_documents_published_feed" in plan, plan
+        # the index gives the date and the document; only each document's statements are sorted
+        walk = plan.split("SCAN d USING INDEX idx_documents_published_feed")[1]
+        assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" in walk.split(" | RIGHT | ")[0], plan
+
+
+def test_atom_statements_on_one_date_newest_document_first(feed_db):
+    """Statements of one publication date come document by document, the document stored last
+    first (so that the feed stops at its 100th statement however many share that date), and by
+    statement id within a document."""
+    conn = sqlite3.connect(feed_db)
+    conn.create_function("kb_human_date", 1, str)
+    sql = QUERIES["atom_statements"]["sql"]
+    got = conn.execute(f"select f.statement_id, f.atom_updated, d.rowid from ({sql}) f "
+                       "join statements s on s.id = f.statement_id join documents d on d.id = s.document_id",
+                       {"company": "", "market": ""}).fetchall()
+    keys = [(date, -doc, sid) for sid, date, doc in got]
+    dates = [k[0] for k in keys]
+    assert dates == sorted(dates, reverse=True)
+    for (date, doc, _), (date2, doc2, _) in zip(keys, keys[1:]):
+        if date == date2:
+            assert doc <= doc2
+    assert all(a < b for a, b in zip(keys, keys[1:]) if a[:2] == b[:2])
+    tied = [date for date in set(dates) if len({k[1] for k in keys if k[0] == date}) > 1]
+    assert tied, "the fixture has several documents on one date among the 100"
+    # the statement ids alone would interleave the documents of a date
+    assert any([k[2] for k in keys if k[0] == date] != sorted(k[2] for k in keys if k[0] == date) for date in tied)

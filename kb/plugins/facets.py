@@ -69,8 +69,9 @@ class CountingColumnFacet(ColumnFacet):
 
     * stored: on an unfiltered page of a table in kb.schema.FACET_CACHE, from facet_counts;
       on a page with one equality filter on a column of kb.schema.FACET_PAIRS, the facets on
-      the others from facet_pair_counts (kb build writes both; any later change to the
-      table deletes them in the same transaction; without them, counted);
+      the others from facet_pair_counts and the facet on its own column (one value) from
+      facet_counts (kb build writes both; any later change to the table deletes them in the
+      same transaction; without them, counted);
     * grouped: every other facet of the page counted by one query that reads the matching
       rows once (a materialized CTE of the faceted columns) and groups them per facet,
       instead of Datasette's one query per facet, each reading all matching rows again.
@@ -152,6 +153,11 @@ class CountingColumnFacet(ColumnFacet):
                     self.database, "select value, count from facet_pair_counts where tbl = ? and fcol = ? "
                     "and fval = ? and col = ? order by count desc, value limit ?",
                     [self.table, where[0], value, col, limit])
+            elif where is not None and col == where[0] and col in FACET_CACHE[self.table]:
+                # the filter's own column: its one value, on every row the filter keeps
+                rows = await self.ds.execute(
+                    self.database, "select value, count from facet_counts where tbl = ? and col = ? and value = ?",
+                    [self.table, col, value])
             else:
                 continue
             answers[_facet_sql(col, self.sql, limit)] = results(rows.rows)
