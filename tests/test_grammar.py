@@ -732,3 +732,15 @@ def test_a_companys_first_site_as_the_subject_of_its_opening(text, expected):
 ])
 def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Zentro Motors to exit Russia, sources say.", {("Zentro Motors", "RU", "withdrawn")}),
+    ("Zentro Motors bows out of the Chinese market.", {("Zentro Motors", "CN", "withdrawn")}),
+    ("Zentro Motors plans foray into Brazil.", {("Zentro Motors", "BR", "plans")}),
+    ("Zentro Motors is preparing its launch in Peru.", {("Zentro Motors", "PE", "plans")}),
+    ("Zentro Motors scraps Peru launch.", {("Zentro Motors", "PE", "withdrawn")}),
+    ("Zentro Motors halts sales in Russia.", {("Zentro Motors", "RU", "withdrawn")}),
+])
+def test_headline_forms(text, expected):
+    assert found(text) == expected
