@@ -741,6 +741,9 @@ def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move
     ("Zentro Motors is preparing its launch in Peru.", {("Zentro Motors", "PE", "plans")}),
     ("Zentro Motors scraps Peru launch.", {("Zentro Motors", "PE", "withdrawn")}),
     ("Zentro Motors halts sales in Russia.", {("Zentro Motors", "RU", "withdrawn")}),
+    ("Zentro Motors is pulling the plug on its Russian business.", {("Zentro Motors", "RU", "withdrawn")}),
+    ("Zentro Motors pulled the plug on its plan to enter Chile.", {("Zentro Motors", "CL", "withdrawn")}),
+    ("Zentro Motors pulled the plug on its India launch.", {("Zentro Motors", "IN", "withdrawn")}),
 ])
 def test_headline_forms(text, expected):
     assert found(text) == expected
