@@ -455,11 +455,25 @@ UNIT_SUBJECT = re.compile(r"\s+(?:[\w-]+\s+)?(?:subsidiary|unit|arm|affiliate|di
                           r"(?:[a-z]+ed|said|says|plans|will|is|was|has)\b", re.IGNORECASE)
 
 
+def _present_there_already(c: Candidate, company: str, market: MarketMention) -> bool:
+    """"opened a new plant in Ohio, where it has made cars since 1990": the same sentence says the
+    company is there already, so a new site is no entry (a closing there is still an exit)."""
+    return c.stance in ("plans", "entered", "considering") and ALREADY_THERE.match(
+        c.ctx.doc.text, market.end, c.sentence.end) is not None
+
+
+# a "where" clause after the market that says the company has long been there
+ALREADY_THERE = re.compile(r"[^.;]{0,30}?,\s+where\s+(?:it|they|the\s+[a-z-]+)\s+(?:has|have|had)\s+(?:long\s+|already\s+)?"
+                           r"(?:been\s+)?[a-z]+\b[^.;]{0,60}?\b(?:since|for\s+(?:\d+|[a-z]+)\s+(?:years|decades)|for\s+decades)\b",
+                           re.IGNORECASE)
+
+
 STATEMENT_FILTERS: tuple[tuple[str, Callable[[Candidate, str, MarketMention], bool]], ...] = (
     ("home market", _home),
     ("a unit's own market", _units_own_market),
     ("the company's unit at home", _unit_subject_at_home),
     ("named for the market", _named_for_market),
+    ("present there already", _present_there_already),
 )
 
 

@@ -83,6 +83,17 @@ def test_names_and_figures_that_hold_a_market_are_no_entry(text):
     assert found(text) == set()
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Zentro will open its 500th store in Mexico next week.", set()),  # growth where it is
+    ("Zentro launched its IPO in New York.", set()),  # financing
+    ("Zentro opened a new factory in Ohio, where it has made cars since 1990.", set()),  # there already
+    ("Zentro closed its factory in Mexico, where it has made cars since 1990.", {("Zentro", "MX", "withdrawn")}),
+    ("Zentro opened its first store in Mexico, where it plans 40 more by 2030.", {("Zentro", "MX", "entered")}),
+])
+def test_growth_financing_and_a_presence_the_sentence_gives_are_no_entry(text, expected):
+    assert found(text, published="2024-03-05") == expected
+
+
 def test_home_market_is_not_entered_but_a_foreign_one_is():
     assert found("Xiaomi will open flagship stores in China and Indonesia in 2027.", published="2026-02-20") == {
         ("Xiaomi", "ID", "plans")}  # the known list's home
