@@ -282,9 +282,9 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     # finite forms only: an -ing form after a name is as often a noun ("Persian Gulf shipping")
     forms = sorted(verb_forms("base", "third", "past", "participle"), key=len, reverse=True)
     subject = re.compile(
-        rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
-        rf"recently|previously|officially|formally|first|since|finally)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
-        rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+(?!be\b)\w+|(?:has|had)\s+(?!been\b)\w+(?:ed|en)|"
+        rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)?(?:,\s+which\s+[^,.;]{{1,80}},)?\s+(?:(?:has|have|had|is|was|will|would|also|now|then|already|"
+        rf"recently|previously|officially|formally|first|since|finally|[a-z]+ly)\s+)*(?:(?P<strong>{'|'.join(forms)}|announced|announces|"
+        rf"plans|planned|intends|aims|wants|hopes|expects|seeks|(?:has|have|had)\s+no\s+(?:[a-z]+\s+)?(?:plans?|intention|interest))|(?:is|was)\s+(?:set|due|expected|\w+ing)|will\s+(?!be\b)\w+|(?:has|had)\s+(?!been\b)\w+(?:ed|en)|"
         rf"(?:{reporting_alternation('company_cue')})(?:\s+(?:on|in|at|last|this)\s+[\w ]{{1,20}}?)?,?\s+(?:that\s+)?its?)\b")
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"

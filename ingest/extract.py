@@ -815,6 +815,7 @@ def _reduced_relative(action: Action, text: str) -> bool:
         return True  # "the newly created Indian subsidiary": a participle used as an adjective
     if first not in participle_only_forms():
         return False
+    before = re.sub(r"(?:\b[a-z]+ly\s+)+$", "", before)  # "has quietly withdrawn": the adverb aside
     return re.search(r"\b(?!(?:has|have|had|been|be|being|was|were|is|are|it|they|not|never|also|now)\b)[a-z]+\s+$",
                      before) is not None
 

@@ -744,6 +744,14 @@ def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move
     ("Zentro Motors is pulling the plug on its Russian business.", {("Zentro Motors", "RU", "withdrawn")}),
     ("Zentro Motors pulled the plug on its plan to enter Chile.", {("Zentro Motors", "CL", "withdrawn")}),
     ("Zentro Motors pulled the plug on its India launch.", {("Zentro Motors", "IN", "withdrawn")}),
+    ("Zentro will stop selling its products in Russia.", {("Zentro", "RU", "withdrawn")}),
+    ("Zentro Motors stopped selling cars in Iran last year.", {("Zentro Motors", "IR", "withdrawn")}),
+    ("Lumo Arms Ltd was asked to stop selling weapons to Iraq.", set()),  # trade, and someone else's wish
+    ("Zentro has no immediate plans to launch its service in Africa, a spokesperson said.",
+     {("Zentro", "africa", "no_plans")}),
+    ("Zentro, which sells phones in 40 countries, is now eyeing Latin America.",
+     {("Zentro", "latin-america", "considering")}),
+    ("Zentro has quietly withdrawn from South Africa.", {("Zentro", "ZA", "withdrawn")}),
 ])
-def test_headline_forms(text, expected):
+def test_headline_and_wire_forms(text, expected):
     assert found(text) == expected
