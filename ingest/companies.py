@@ -270,7 +270,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     """Where a name without a legal form shows it is a company: after a company noun ("battery maker
     Voltra"), before an apposition that names one ("Pennywise, the British digital bank,"), as the
     subject of a verb companies are subjects of ("Zentro has pulled out"), after a country's
-    possessive ("Japan's Kanzo") and as the owner of a move ("Lumo's expansion into Canada")."""
+    possessive ("Japan's Kanzo"), as the owner of a move ("Lumo's expansion into Canada") and as the owner
+    of what is done to its products or business ("Lumo's app was banned in", "Lumo's cars will go on sale")."""
 
     nouns, relations = company_noun_alternation("self"), company_noun_alternation("relation")
     after_noun = re.compile(rf"(?<![\w-])(?:{nouns}|{relations})s?\s+({_BRAND_NAME})")
@@ -289,7 +290,8 @@ def brand_patterns() -> tuple[re.Pattern[str], ...]:
     place_owned = re.compile(rf"(?<![\w-])([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?)(?:'s|’s)\s+({_BRAND_NAME})")
     possessive_move = re.compile(  # "Lumo's expansion into Canada", "Zentro's exit from Peru"
         rf"(?<![\w&+'’.-])({_BRAND_NAME})(?:'s|’s)\s+(?:[a-z-]+\s+){{0,2}}(?:expansion|entry|launch|exit|withdrawal|debut|"
-        rf"rollout|arrival|retreat|pullout|foray)\b")
+        rf"rollout|arrival|retreat|pullout|foray|(?:app|apps|service|services|platform|products|cars|vehicles|phones|"
+        rf"smartphones|stores|shops|business|operations|unit|subsidiary|brand|network)\s+(?:was|were|has|have|had|will|is|are|went|go|goes)\b)\b")
     return after_noun, apposition, subject, place_owned, possessive_move
 
 

@@ -752,6 +752,10 @@ def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move
     ("Zentro, which sells phones in 40 countries, is now eyeing Latin America.",
      {("Zentro", "latin-america", "considering")}),
     ("Zentro has quietly withdrawn from South Africa.", {("Zentro", "ZA", "withdrawn")}),
+    # what is done to a company's products or business names the company
+    ("Zentro's app was banned in India in 2020.", {("Zentro", "IN", "withdrawn")}),
+    ("Zentro's cars will go on sale in Japan in April.", {("Zentro", "JP", "plans")}),
+    ("Peru's products were banned in Chile.", set()),
 ])
 def test_headline_and_wire_forms(text, expected):
     assert found(text) == expected
