@@ -474,13 +474,19 @@ def _place_and_business_words(name: str) -> bool:
     return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in company_nouns("place_name_tail") for w in rest)
 
 
+@lru_cache(maxsize=1)
+def _relation_nouns() -> frozenset[str]:
+    return frozenset(company_nouns("relation"))
+
+
 def _trim_leading(surface: str, legal_form: bool = False) -> str:
     """A name without the lowercase, function and role words that open it; a title stays when the name
     carries a legal form ("Mr Pumpkin Holdings", "Dr. Kestrel Laboratories Ltd" are companies)."""
     words = surface.split()
     titled = legal_form or re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))
-                              or words[0].islower() or words[0].isdigit() or re.fullmatch(ROLE_WORDS, words[0], re.I)):
+                              or words[0].islower() or words[0].isdigit() or re.fullmatch(ROLE_WORDS, words[0], re.I)
+                              or words[0].lower() in _relation_nouns()):  # "Rival Lumo Corp"
         words = words[1:]
     return " ".join(words)
 
