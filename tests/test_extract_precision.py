@@ -248,3 +248,8 @@ def test_a_unit_named_after_its_parent_comes_after_the_parent_whatever_the_order
 ])
 def test_nouns_that_look_like_entry_verbs_and_maybe_plans(text, expected):
     assert found(text, dateline="LONDON, June 1") == expected
+
+
+def test_a_relation_word_opening_a_sentence_is_not_part_of_the_name():
+    text = "Zentro Inc posted record profit. Rival Lumo Corp said last week it would enter Peru."
+    assert found(text, published="2024-03-05") == {("Lumo", "PE", "plans")}
