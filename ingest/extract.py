@@ -217,6 +217,8 @@ class Candidate:
             picked = _fronted_market(sentence, cues.markets, self.action, text)
         if not picked and self.action.cue.kind in ("delay", "nominal") and DEFINITE_MOVE.search(self.text_of(self.action)):
             picked = self._earlier_market()  # "... would open in Peru. It has postponed the opening": Peru
+        if picked and self.action.cue.kind == "entry":
+            picked = picked + _following_markets(picked, cues.markets, sentence, text)
         named = [m for m in picked if not NEW_MARKETS.fullmatch(m.alias)]
         return named or picked  # "in Peru and in four more countries": Peru (the four are not named)
 
@@ -629,6 +631,30 @@ def _said_before(statement: Statement, occasion: Timex) -> Statement:
     """The statement as made on the earlier occasion: its own said_on, the rule that dated it."""
     explain = dict(statement.explain, said_on_rule=f"an earlier occasion the sentence names ({occasion.rule or occasion.type})")
     return dataclasses.replace(statement, said_on=occasion.value[:10], explain=explain)
+
+
+# markets that come next in a trailing clause: "..., with Italy and Poland to follow next year",
+# "..., followed by Italy in 2026"
+FOLLOWING = re.compile(
+    r"\s*,\s*(?:(?:with|and)\s+(?P<a>[^,;.]{2,80}?)\s+(?:(?:set|due|expected|slated)\s+)?(?:to\s+follow|following)\b"
+    r"|followed\s+(?:later\s+|soon\s+)?by\s+(?P<b>[^;.]{2,80}?)(?=\s+(?:in|by|next|later|from|this)\b|\s*[,;.]|\s*$))",
+    re.IGNORECASE)
+
+
+def _following_markets(picked: list[MarketMention], markets: list[MarketMention], sentence: Sentence,
+                       text: str) -> list[MarketMention]:
+    """The markets a trailing clause lists as the next ones after the entry's ("launch in Spain in March,
+    with Italy and Poland to follow next year": Italy and Poland too)."""
+    end = max(m.end for m in picked)
+    clause = re.match(r"[^,;.]{0,40}?(?=\s*,)", text[end:sentence.end])  # a date may close the first clause
+    if clause is None:
+        return []
+    m = FOLLOWING.match(text, end + clause.end(), sentence.end)
+    if m is None:
+        return []
+    group = "a" if m.group("a") else "b"
+    start, stop = m.start(group), m.end(group)
+    return [mm for mm in markets if start <= mm.start and mm.end <= stop and mm not in picked]
 
 
 # what joins two predicates of one subject: "opened in Peru in 2004 and closed its plant"

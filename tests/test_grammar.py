@@ -759,3 +759,14 @@ def test_it_after_a_comparison_is_the_subject_before_it_and_like_shares_the_move
 ])
 def test_headline_and_wire_forms(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Zentro Motors will launch in Spain in March, with Italy and Poland to follow next year.",
+     {("Zentro Motors", "ES", "2024-03"), ("Zentro Motors", "IT", "2025"), ("Zentro Motors", "PL", "2025")}),
+    ("Zentro Motors will open stores in Spain this year, followed by Italy in 2026.",
+     {("Zentro Motors", "ES", "2024"), ("Zentro Motors", "IT", "2026")}),
+    ("Zentro Motors opened in Spain in 2019, with sales rising to follow.", {("Zentro Motors", "ES", "2019")}),
+])
+def test_markets_that_follow_in_a_trailing_clause(text, expected):
+    assert {(s.company, s.market, s.target) for s in statements(text, published="2024-03-05")} == expected
