@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .cues import company_noun_alternation, company_nouns, reporting_alternation, speech_verb_regex
+from .cues import company_noun_alternation, company_noun_set, reporting_alternation, speech_verb_regex
 from .datafiles import data_rows
 from .markets import find_markets
 from .textsearch import ByStart, find_phrases
@@ -233,11 +233,12 @@ class CompanyIndex:
             surface = m.group(1)
             if len(surface.split()) == 1 and surface.lower() in _COMMON_CAPS:
                 continue
-            if surface not in person_like:  # one search of the text per distinct name
-                person_like[surface] = _person_name(surface, text) or _person_name(_trim_leading(surface), text)
+            trimmed = _trim_leading(surface)
+            if surface not in person_like:  # one search of the text per distinct name, with and without a title
+                person_like[surface] = any(_person_name(name, text) for name in dict.fromkeys((surface, trimmed)))
             if person_like[surface]:
                 continue  # "President Ruiz announced": a person, with or without the title
-            index.add(_trim_leading(surface), m.start(1))
+            index.add(trimmed, m.start(1))
         _add_brand_names(index, text, title)
         index._find_mentions(text)
         return index
@@ -471,12 +472,7 @@ def _place_and_business_words(name: str) -> bool:
     if not found or found[0].start != 0:
         return False
     rest = name[found[0].end:].split()
-    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in company_nouns("place_name_tail") for w in rest)
-
-
-@lru_cache(maxsize=1)
-def _relation_nouns() -> frozenset[str]:
-    return frozenset(company_nouns("relation"))
+    return bool(rest) and all(re.fullmatch(BUSINESS_WORDS, w) or w.lower() in company_noun_set("place_name_tail") for w in rest)
 
 
 def _trim_leading(surface: str, legal_form: bool = False) -> str:
@@ -486,7 +482,7 @@ def _trim_leading(surface: str, legal_form: bool = False) -> str:
     titled = legal_form or re.search(rf"\s(?:{LEGAL_SUFFIXES})\.?$", surface) is not None
     while len(words) > 1 and (words[0] in FUNCTION_WORDS and not (titled and words[0] in ("Mr", "Mrs", "Ms", "Dr"))
                               or words[0].islower() or words[0].isdigit() or re.fullmatch(ROLE_WORDS, words[0], re.I)
-                              or words[0].lower() in _relation_nouns()):  # "Rival Lumo Corp"
+                              or words[0].lower() in company_noun_set("relation")):  # "Rival Lumo Corp"
         words = words[1:]
     return " ".join(words)
 

@@ -110,6 +110,12 @@ def company_nouns(use: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
+def company_noun_set(use: str) -> frozenset[str]:
+    """The company nouns of one use, for membership tests ("rival", "carmaker")."""
+    return frozenset(company_nouns(use))
+
+
+@lru_cache(maxsize=None)
 def company_noun_alternation(use: str) -> str:
     """The company nouns of one use as a regex alternation, longest first."""
     return "|".join(sorted(company_nouns(use), key=len, reverse=True))

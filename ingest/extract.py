@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .companies import LEGAL_SUFFIXES, PERSON_TITLES, ROLE_WORDS, CompanyIndex, Mention
-from .cues import (Cue, company_noun_alternation, company_nouns, event_cue_matches, finance_words, find_cues,
+from .cues import (Cue, company_noun_alternation, company_noun_set, event_cue_matches, finance_words, find_cues,
                    reporting_alternation, speech_verb_regex)
 from .dates import timex_fields
 from .grammar import DIRECT, forms, participle_only_forms, past_forms
@@ -234,7 +234,7 @@ class Candidate:
         if owner:
             return [(owner, "owner of the move")]
         opening = re.match(r"(?:its|their|our)\s|the\s+([a-z-]+)['’]s\s", text[self.action.start:self.action.end], re.IGNORECASE)
-        possessive = opening is not None and (not opening.group(1) or opening.group(1).lower() in _company_nouns())
+        possessive = opening is not None and (not opening.group(1) or opening.group(1).lower() in company_noun_set("self"))
         subjects = _subjects(self.sentence, start, speaker, self.cues.topic_company, self.ctx, possessive)
         if not subjects and speaker and speaker.kind == "person" and speaker.org and not _is_person(speaker.org, self.ctx) \
                 and speaker.verb_end <= start and not ANALYST.search(speaker.role or ""):
@@ -316,13 +316,8 @@ def _things_relative_clause(c: Candidate) -> bool:
                   r"(?:(?:had|has|have|been|was|were|is|are|be|will|would|not|also|since|later|then|now|already|once|"
                   r"reportedly|temporarily)\s+){0,3}$",
                   c.ctx.doc.text[max(c.sentence.start, start - 80):start])
-    return m is not None and m.group(1) not in _company_nouns() and m.group(1).removesuffix("s") not in _company_nouns()
-
-
-@lru_cache(maxsize=1)
-def _company_nouns() -> frozenset[str]:
-    """The company nouns of data/company_nouns.csv ("carmaker", "chain"): a relative clause after one is the company's."""
-    return frozenset(company_nouns("self"))
+    nouns = company_noun_set("self")  # a relative clause after one of these is the company's
+    return m is not None and m.group(1) not in nouns and m.group(1).removesuffix("s") not in nouns
 
 
 def _goods_sold(c: Candidate) -> bool:
